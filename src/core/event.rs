@@ -1,0 +1,170 @@
+//! One recorded audit event, stored in a single allocation.
+
+use super::config::Config;
+use super::error::{Error, ErrorKind, Result};
+use super::json;
+use super::severity::Severity;
+
+/// What a caller supplies to record an event. The logger adds `seq` and `timestamp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewEvent<'a> {
+    /// Who acted (user, service, key id). May be empty.
+    pub actor: &'a str,
+    /// What was done, for example `user.delete`. May be empty.
+    pub action: &'a str,
+    /// What it was done to, for example `user:42`. May be empty.
+    pub resource: &'a str,
+    /// How it ended, for example `success` or `denied`. May be empty.
+    pub outcome: &'a str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// A JSON object as text, or `None` for `{}`.
+    pub details: Option<&'a str>,
+}
+
+impl Default for NewEvent<'_> {
+    fn default() -> Self {
+        NewEvent {
+            actor: "",
+            action: "",
+            resource: "",
+            outcome: "",
+            severity: Severity::Info,
+            details: None,
+        }
+    }
+}
+
+/// A recorded audit event; immutable. (Its strings live in one buffer, each
+/// followed by a NUL byte, so they can be lent to C without copying.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    seq: u64,
+    timestamp: i64,
+    severity: Severity,
+    /// Byte offset of the NUL after each of actor, action, resource, outcome, details.
+    ends: [u32; 5],
+    text: Box<str>,
+}
+
+const FIELD_NAMES: [&str; 4] = ["actor", "action", "resource", "outcome"];
+
+impl Event {
+    /// Validates `new` against `config` and builds the event with `seq` 0 and
+    /// `timestamp` 0; the logger stamps both when it stores it.
+    pub(crate) fn build(new: &NewEvent<'_>, config: &Config) -> Result<Event> {
+        let fields = [new.actor, new.action, new.resource, new.outcome];
+        for (value, name) in fields.iter().zip(FIELD_NAMES) {
+            check_field(name, value, config.max_field_bytes)?;
+        }
+        let details = match new.details {
+            None => "{}".to_owned(),
+            Some(text) => {
+                if text.len() > config.max_details_bytes {
+                    return Err(Error::new(
+                        ErrorKind::TooLarge,
+                        format!(
+                            "details is {} bytes, more than the limit of {}",
+                            text.len(),
+                            config.max_details_bytes
+                        ),
+                    ));
+                }
+                json::compact_details(text, config.max_details_depth)?
+            }
+        };
+        let len = fields.iter().map(|f| f.len() + 1).sum::<usize>() + details.len() + 1;
+        let mut text = String::with_capacity(len);
+        let mut ends = [0u32; 5];
+        for (i, part) in fields.iter().copied().chain([details.as_str()]).enumerate() {
+            text.push_str(part);
+            ends[i] = u32::try_from(text.len()).expect("limits keep events below 4 GiB");
+            text.push('\0');
+        }
+        Ok(Event {
+            seq: 0,
+            timestamp: 0,
+            severity: new.severity,
+            ends,
+            text: text.into_boxed_str(),
+        })
+    }
+
+    /// Sets the sequence number and timestamp; called once, by the logger.
+    pub(crate) fn stamp(&mut self, seq: u64, timestamp: i64) {
+        self.seq = seq;
+        self.timestamp = timestamp;
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Position of the field `i` in the NUL-separated buffer, for the C interface.
+    pub(crate) fn field_with_nul(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        &self.text.as_bytes()[start..=self.ends[i] as usize]
+    }
+
+    /// The sequence number: assigned on append, strictly increasing per logger, never reused.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Microseconds since the Unix epoch (UTC).
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Who acted.
+    pub fn actor(&self) -> &str {
+        self.field(0)
+    }
+
+    /// What was done.
+    pub fn action(&self) -> &str {
+        self.field(1)
+    }
+
+    /// What it was done to.
+    pub fn resource(&self) -> &str {
+        self.field(2)
+    }
+
+    /// How it ended.
+    pub fn outcome(&self) -> &str {
+        self.field(3)
+    }
+
+    /// The details object as compact JSON text, keys in the order given.
+    pub fn details(&self) -> &str {
+        self.field(4)
+    }
+
+    /// Bytes this event holds in memory, as counted against `max_total_bytes`.
+    pub fn memory_size(&self) -> usize {
+        std::mem::size_of::<Event>() + self.text.len()
+    }
+}
+
+fn check_field(name: &str, value: &str, max: usize) -> Result<()> {
+    if value.len() > max {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("{name} is {} bytes, more than the limit of {max}", value.len()),
+        ));
+    }
+    if let Some(at) = value.bytes().position(|b| b == 0) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{name} contains a NUL character at byte {at}"),
+        ));
+    }
+    Ok(())
+}

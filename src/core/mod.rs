@@ -1,0 +1,25 @@
+//! The audit log itself, in plain Rust with no FFI: events, severities, the ring,
+//! queries, the JSON document format and subscribers.
+
+mod config;
+mod error;
+mod event;
+mod export;
+mod file;
+mod json;
+mod logger;
+mod query;
+mod ring;
+mod severity;
+mod subscribers;
+mod timestamp;
+
+pub use config::Config;
+pub use error::{Error, ErrorKind, Result};
+pub use event::{Event, NewEvent};
+pub use export::{parse_document, write_compact, write_document};
+pub use logger::AuditLogger;
+pub use query::Filter;
+pub use severity::Severity;
+pub use subscribers::{Callback, SubscriptionStats};
+pub use timestamp::{format_micros, now_micros, parse_micros};

@@ -1,0 +1,90 @@
+//! The ring buffer: the newest events, bounded by count and by bytes, with the
+//! counters that make loss visible.
+
+use std::collections::VecDeque;
+
+use super::event::Event;
+use super::query::Filter;
+
+/// Events in sequence order. Sequence numbers in the ring are contiguous: the
+/// only gaps a reader can see are at the front, where eviction happened.
+pub(crate) struct Ring {
+    events: VecDeque<Event>,
+    capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
+    next_seq: u64,
+    evicted: u64,
+}
+
+impl Ring {
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Ring {
+        Ring {
+            events: VecDeque::with_capacity(capacity.min(1024)),
+            capacity,
+            max_bytes,
+            bytes: 0,
+            next_seq: 1,
+            evicted: 0,
+        }
+    }
+
+    /// Stores `event` with the next sequence number and `timestamp`, evicting the
+    /// oldest events while over capacity or over the byte budget. O(1) amortised.
+    pub(crate) fn push(&mut self, mut event: Event, timestamp: i64) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        event.stamp(seq, timestamp);
+        self.bytes += event.memory_size();
+        self.events.push_back(event);
+        while self.events.len() > self.capacity
+            || (self.bytes > self.max_bytes && self.events.len() > 1)
+        {
+            let old = self.events.pop_front().expect("the ring is not empty");
+            self.bytes -= old.memory_size();
+            self.evicted += 1;
+        }
+        seq
+    }
+
+    /// The newest `filter.limit` events passing `filter` with seq > `filter.after_seq`,
+    /// oldest first. Scans from the newest end, so a small limit stops early.
+    pub(crate) fn select(&self, filter: &Filter) -> Vec<Event> {
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        let first_seq = self.events.front().map_or(self.next_seq, Event::seq);
+        let skip = filter
+            .after_seq
+            .map_or(0, |after| {
+            usize::try_from(after.saturating_add(1).saturating_sub(first_seq)).unwrap_or(usize::MAX)
+        });
+        let mut out: Vec<Event> = self
+            .events
+            .iter()
+            .skip(skip)
+            .rev()
+            .filter(|e| filter.matches(e))
+            .take(limit)
+            .cloned()
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// All events, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub(crate) fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Events ever stored: those held plus those evicted.
+    pub(crate) fn appended(&self) -> u64 {
+        self.next_seq - 1
+    }
+}

@@ -1,0 +1,88 @@
+//! Timestamps: microseconds since the Unix epoch, written as RFC 3339 UTC.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use super::error::{Error, ErrorKind, Result};
+
+/// The current time in microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Formats `micros` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+pub fn format_micros(micros: i64) -> Result<String> {
+    let fmt = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("timestamp {micros} is outside the years 0000-9999"),
+            )
+        })
+}
+
+/// Parses an RFC 3339 timestamp (any offset, converted to UTC), or a timestamp
+/// without a zone as the reference exports it (`YYYY-MM-DDTHH:MM:SS`, optionally
+/// with a fraction), read as UTC. Precision finer than a microsecond is an error
+/// rather than silently dropped.
+pub fn parse_micros(text: &str) -> Result<i64> {
+    let naive = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).or_else(|_| {
+        PrimitiveDateTime::parse(text, &naive).map(|t| t.assume_offset(UtcOffset::UTC))
+    });
+    let t = parsed.map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidDocument,
+            format!("timestamp {text:?} is not RFC 3339 ({e})"),
+        )
+    })?;
+    let nanos = t.unix_timestamp_nanos();
+    if nanos % 1000 != 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidDocument,
+            format!("timestamp {text:?} is more precise than a microsecond"),
+        ));
+    }
+    i64::try_from(nanos / 1000).map_err(|_| {
+        Error::new(ErrorKind::InvalidDocument, format!("timestamp {text:?} is out of range"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_microseconds_and_z() {
+        assert_eq!(format_micros(0).unwrap(), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            format_micros(1_764_206_436_123_456).unwrap(),
+            "2025-11-27T01:20:36.123456Z"
+        );
+        assert_eq!(format_micros(-1).unwrap(), "1969-12-31T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats_and_reference_timestamps() {
+        for us in [0, 1, -1, 1_764_206_436_123_456, 253_402_300_799_999_999] {
+            assert_eq!(parse_micros(&format_micros(us).unwrap()).unwrap(), us);
+        }
+        assert_eq!(parse_micros("1970-01-01T00:00:01").unwrap(), 1_000_000);
+        assert_eq!(parse_micros("1970-01-01T01:00:00+01:00").unwrap(), 0);
+        assert!(parse_micros("1970-01-01T00:00:00.0000001Z").is_err());
+        assert!(parse_micros("yesterday").is_err());
+    }
+}

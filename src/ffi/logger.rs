@@ -1,0 +1,295 @@
+//! The logger handle: create, free, log, query, export, import, counters.
+
+use std::ffi::c_char;
+
+use super::boundary::{status, value};
+use super::events::AuditEventList;
+use super::status::{AuditStatus, Failure};
+use super::strings::{arg, out, owned, opt_str_arg, path_arg, str_arg};
+use crate::core::{write_document, AuditLogger, Config, Filter, NewEvent, Severity};
+
+/// Makes a logger keeping the newest `capacity` events (other settings default)
+/// and writes it to `*out_logger`. Release it with `audit_logger_free`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` (capacity 0).
+///
+/// # Safety
+/// `out_logger` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_new(
+    capacity: usize,
+    out_logger: *mut *mut AuditLogger,
+) -> AuditStatus {
+    status(|| {
+        let out_logger = out(out_logger, "out_logger")?;
+        *out_logger = Box::into_raw(Box::new(AuditLogger::new(capacity)?));
+        Ok(())
+    })
+}
+
+/// Makes a logger from `config` (copied; free it whenever you like).
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` for a value
+/// out of range (the message names it).
+///
+/// # Safety
+/// `config` is NULL or live; `out_logger` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_new_with_config(
+    config: *const Config,
+    out_logger: *mut *mut AuditLogger,
+) -> AuditStatus {
+    status(|| {
+        let out_logger = out(out_logger, "out_logger")?;
+        let config = arg(config, "config")?.clone();
+        *out_logger = Box::into_raw(Box::new(AuditLogger::with_config(config)?));
+        Ok(())
+    })
+}
+
+/// Releases a logger and its events. Every subscription ends: each `free_ctx`
+/// runs once, on this thread. NULL is a no-op. No other thread may be using the
+/// logger, and it must not be called from one of its own callbacks.
+///
+/// # Safety
+/// `logger` is NULL or from `audit_logger_new*` and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_free(logger: *mut AuditLogger) {
+    value((), || {
+        if !logger.is_null() {
+            drop(Box::from_raw(logger));
+        }
+        Ok(())
+    })
+}
+
+/// Records an event and writes its sequence number to `*out_seq` (if not NULL).
+///
+/// `actor`, `action`, `resource`, `outcome`: UTF-8, required (pass "" for empty).
+/// `severity`: 10, 20, 30 or 40 (`AUDIT_SEVERITY_*`). `details_json`: a JSON
+/// object as text, or NULL for `{}`; duplicate keys are rejected, key order is
+/// kept. The strings are copied: the caller may reuse its buffers at once.
+///
+/// Synchronous subscribers run before this returns, on this thread, after the
+/// event is stored and with no lock held.
+///
+/// Errors (nothing is recorded): `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
+/// `AUDIT_ERR_INVALID_SEVERITY`, `AUDIT_ERR_INVALID_DETAILS`, `AUDIT_ERR_TOO_LARGE`,
+/// `AUDIT_ERR_INVALID_ARGUMENT`. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; strings are NULL or NUL-terminated; `out_seq` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_log(
+    logger: *mut AuditLogger,
+    actor: *const c_char,
+    action: *const c_char,
+    resource: *const c_char,
+    outcome: *const c_char,
+    severity: u32,
+    details_json: *const c_char,
+    out_seq: *mut u64,
+) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        let seq = logger.log(&NewEvent {
+            actor: str_arg(actor, "actor")?,
+            action: str_arg(action, "action")?,
+            resource: str_arg(resource, "resource")?,
+            outcome: str_arg(outcome, "outcome")?,
+            severity: Severity::from_value(severity)?,
+            details: opt_str_arg(details_json, "details_json")?,
+        })?;
+        if let Some(out_seq) = out_seq.as_mut() {
+            *out_seq = seq;
+        }
+        Ok(())
+    })
+}
+
+unsafe fn filter_or_all<'a>(filter: *const Filter, all: &'a Filter) -> &'a Filter {
+    filter.as_ref().unwrap_or(all)
+}
+
+/// Runs `filter` (NULL matches everything) and writes the matching events, oldest
+/// first, to `*out_list`; release it with `audit_event_list_free`. The list is a
+/// snapshot: later logging does not change it.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`. Thread-safe.
+///
+/// # Safety
+/// `logger` and `filter` are NULL or live; `out_list` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_query(
+    logger: *const AuditLogger,
+    filter: *const Filter,
+    out_list: *mut *mut AuditEventList,
+) -> AuditStatus {
+    status(|| {
+        let out_list = out(out_list, "out_list")?;
+        let logger = arg(logger, "logger")?;
+        let events = logger.query(filter_or_all(filter, &Filter::default()));
+        *out_list = Box::into_raw(Box::new(AuditEventList(events)));
+        Ok(())
+    })
+}
+
+/// Like `audit_query`, but writes the result as a JSON document in the export
+/// format to `*out_json`; release it with `audit_string_free`.
+///
+/// # Safety
+/// As `audit_query`.
+#[no_mangle]
+pub unsafe extern "C" fn audit_query_json(
+    logger: *const AuditLogger,
+    filter: *const Filter,
+    out_json: *mut *mut c_char,
+) -> AuditStatus {
+    status(|| {
+        let out_json = out(out_json, "out_json")?;
+        let logger = arg(logger, "logger")?;
+        let events = logger.query(filter_or_all(filter, &Filter::default()));
+        let mut doc = Vec::with_capacity(events.len() * 320 + 2);
+        write_document(&mut doc, &events);
+        *out_json = owned(doc);
+        Ok(())
+    })
+}
+
+/// Writes the newest `n` events, oldest first, to `*out_list` (`n` = 0 gives an
+/// empty list). Release it with `audit_event_list_free`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; `out_list` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_recent(
+    logger: *const AuditLogger,
+    n: usize,
+    out_list: *mut *mut AuditEventList,
+) -> AuditStatus {
+    status(|| {
+        let out_list = out(out_list, "out_list")?;
+        let events = arg(logger, "logger")?.recent(n);
+        *out_list = Box::into_raw(Box::new(AuditEventList(events)));
+        Ok(())
+    })
+}
+
+/// Exports every stored event as a pretty-printed (2-space) JSON array: keys
+/// actor, action, resource, outcome, severity (name), details, timestamp
+/// (RFC 3339 UTC with microseconds) and seq; non-ASCII as UTF-8; control and
+/// line-separator characters escaped.
+///
+/// If `path` is not NULL the document is written there atomically (temporary
+/// file, fsync, rename): on failure the previous file is intact. If `out_json`
+/// is not NULL the document is also written to `*out_json` (free with
+/// `audit_string_free`). At least one of them must be given.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_IO` (message names path and OS
+/// error). Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; `path` is NULL or NUL-terminated; `out_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_export_json(
+    logger: *const AuditLogger,
+    path: *const c_char,
+    out_json: *mut *mut c_char,
+) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        if path.is_null() && out_json.is_null() {
+            return Err(Failure::null("both path and out_json"));
+        }
+        let doc = if path.is_null() {
+            logger.export_json()
+        } else {
+            logger.export_json_to(path_arg(path, "path")?)?
+        };
+        if let Some(out_json) = out_json.as_mut() {
+            *out_json = owned(doc);
+        }
+        Ok(())
+    })
+}
+
+/// Appends the events of a JSON document in the export format (the reference
+/// implementation's exports are accepted too; zone-less timestamps are UTC).
+/// Events keep their timestamps and get new sequence numbers; they are not
+/// passed to subscribers. All or nothing: on any error the logger is unchanged.
+/// Writes the number imported to `*out_count` if not NULL.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
+/// `AUDIT_ERR_INVALID_DOCUMENT` (message names the event index), `AUDIT_ERR_TOO_LARGE`.
+///
+/// # Safety
+/// `logger` is NULL or live; `json` is NULL or NUL-terminated; `out_count` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_import_json(
+    logger: *mut AuditLogger,
+    json: *const c_char,
+    out_count: *mut usize,
+) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        let n = logger.import_json(str_arg(json, "json")?)?;
+        if let Some(out_count) = out_count.as_mut() {
+            *out_count = n;
+        }
+        Ok(())
+    })
+}
+
+/// Like `audit_import_json`, reading the document from the file at `path`.
+/// Errors also include `AUDIT_ERR_IO`.
+///
+/// # Safety
+/// As `audit_import_json`.
+#[no_mangle]
+pub unsafe extern "C" fn audit_import_json_file(
+    logger: *mut AuditLogger,
+    path: *const c_char,
+    out_count: *mut usize,
+) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        let n = logger.import_json_file(path_arg(path, "path")?)?;
+        if let Some(out_count) = out_count.as_mut() {
+            *out_count = n;
+        }
+        Ok(())
+    })
+}
+
+macro_rules! counter {
+    ($(#[$doc:meta])* $name:ident, $method:ident) => {
+        $(#[$doc])*
+        ///
+        /// Returns 0 if `logger` is NULL (and sets the last error). Thread-safe.
+        ///
+        /// # Safety
+        /// `logger` is NULL or live.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(logger: *const AuditLogger) -> u64 {
+            value(0, || Ok(arg(logger, "logger")?.$method() as u64))
+        }
+    };
+}
+
+counter!(
+    /// Events held now (at most the capacity).
+    audit_logger_count,
+    count
+);
+counter!(
+    /// The most events the logger holds.
+    audit_logger_capacity,
+    capacity
+);
+counter!(
+    /// Events evicted so far (oldest first) to respect the capacity or byte budget.
+    audit_logger_evicted,
+    evicted
+);
+counter!(
+    /// Events ever stored, logged or imported: always count + evicted. It is also
+    /// the sequence number of the newest event (0 if none).
+    audit_logger_appended,
+    appended
+);

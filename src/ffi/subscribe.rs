@@ -1,0 +1,165 @@
+//! Subscriptions: C callbacks called for every logged event.
+
+use std::ffi::c_void;
+
+use super::boundary::status;
+use super::status::{AuditStatus, Failure, AUDIT_ERR_NOT_FOUND};
+use super::strings::{arg, out};
+use crate::core::{AuditLogger, Event};
+
+/// A subscriber: called once per logged event with the `ctx` given to
+/// `audit_subscribe` and the event, which is borrowed for the duration of the
+/// call (copy what you keep). Return 0 on success; any other value is counted as
+/// a failure of this subscription and changes nothing else.
+///
+/// It runs on the thread that called `audit_log`, after the event is stored, with
+/// no library lock held: it may call any function of this library, including
+/// `audit_log` on the same logger and `audit_unsubscribe` of itself or others,
+/// but not `audit_logger_free` of that logger. It must not unwind (throw a C++
+/// exception or longjmp) out of the call.
+pub type AuditCallback = Option<unsafe extern "C" fn(ctx: *mut c_void, event: *const Event) -> i32>;
+
+/// Releases a subscription's `ctx`; runs exactly once, when the subscription
+/// ends (after `audit_unsubscribe`, or when the logger is freed) and no call of
+/// its callback is still running. It runs on the thread that ended the
+/// subscription, or on the thread whose callback call finished last.
+pub type AuditFreeCtx = Option<unsafe extern "C" fn(ctx: *mut c_void)>;
+
+/// Per-subscription counters, size-tagged: set `struct_size` to
+/// `sizeof(AuditSubscriptionStats)` before calling `audit_subscription_stats`;
+/// fields added in later versions go at the end and are written only when the
+/// caller's struct is large enough.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuditSubscriptionStats {
+    /// Size of this struct as the caller compiled it.
+    pub struct_size: u64,
+    /// Events handed to the callback, whatever it returned.
+    pub delivered: u64,
+    /// Of those, calls that returned non-zero.
+    pub failed: u64,
+    /// Events never handed to the callback (0 for synchronous subscriptions).
+    pub dropped: u64,
+}
+
+struct Foreign {
+    callback: unsafe extern "C" fn(*mut c_void, *const Event) -> i32,
+    ctx: *mut c_void,
+    free_ctx: AuditFreeCtx,
+}
+
+// SAFETY: `audit_subscribe` documents that the callback and `ctx` are used from
+// whichever threads log, so the caller vouches for it.
+unsafe impl Send for Foreign {}
+unsafe impl Sync for Foreign {}
+
+impl Foreign {
+    fn call(&self, event: &Event) -> bool {
+        // SAFETY: the caller of `audit_subscribe` guarantees the function pointer and ctx.
+        unsafe { (self.callback)(self.ctx, event) == 0 }
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        if let Some(free_ctx) = self.free_ctx {
+            // SAFETY: as above; the subscription has ended, so this runs once.
+            unsafe { free_ctx(self.ctx) }
+        }
+    }
+}
+
+/// Subscribes `callback` (with `ctx`) to every event logged from now on, and
+/// writes the subscription id (never 0) to `*out_id`. `free_ctx`, if not NULL,
+/// is called once with `ctx` when the subscription ends. On error nothing is
+/// registered and `free_ctx` is not called: `ctx` is still yours.
+/// `callback` and `ctx` must be usable from any thread that logs.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT` (logger, callback or out_id). Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; `out_id` is NULL or writable; the function pointers are valid.
+#[no_mangle]
+pub unsafe extern "C" fn audit_subscribe(
+    logger: *mut AuditLogger,
+    callback: AuditCallback,
+    ctx: *mut c_void,
+    free_ctx: AuditFreeCtx,
+    out_id: *mut u64,
+) -> AuditStatus {
+    status(|| {
+        let out_id = out(out_id, "out_id")?;
+        let logger = arg(logger, "logger")?;
+        let callback = callback.ok_or_else(|| Failure::null("callback"))?;
+        let foreign = Foreign {
+            callback,
+            ctx,
+            free_ctx,
+        };
+        *out_id = logger.subscribe(Box::new(move |event| foreign.call(event)));
+        Ok(())
+    })
+}
+
+/// Ends subscription `id`. No call of its callback starts after this returns;
+/// one already running on another thread finishes, and `free_ctx` runs after it.
+/// May be called from inside a callback, including the subscription's own.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (no such
+/// subscription, or already ended: the answer to "was anything removed?").
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_unsubscribe(logger: *mut AuditLogger, id: u64) -> AuditStatus {
+    status(|| {
+        if arg(logger, "logger")?.unsubscribe(id) {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                AUDIT_ERR_NOT_FOUND,
+                format!("no subscription with id {id}"),
+            ))
+        }
+    })
+}
+
+/// Writes the counters of subscription `id` into `*out_stats`, whose
+/// `struct_size` the caller has set; only the fields that fit are written.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (struct_size
+/// smaller than the first version of the struct), `AUDIT_ERR_NOT_FOUND`.
+///
+/// # Safety
+/// `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn audit_subscription_stats(
+    logger: *const AuditLogger,
+    id: u64,
+    out_stats: *mut AuditSubscriptionStats,
+) -> AuditStatus {
+    status(|| {
+        let out_stats = out(out_stats, "out_stats")?;
+        let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
+        if size < std::mem::size_of::<AuditSubscriptionStats>() {
+            return Err(Failure::new(
+                super::status::AUDIT_ERR_INVALID_ARGUMENT,
+                format!(
+                    "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) = {}",
+                    std::mem::size_of::<AuditSubscriptionStats>()
+                ),
+            ));
+        }
+        let stats = arg(logger, "logger")?.subscription_stats(id).ok_or_else(|| {
+            Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
+        })?;
+        // Write only the fields this version knows; a newer caller's extra tail is untouched.
+        std::ptr::write(
+            out_stats,
+            AuditSubscriptionStats {
+                struct_size: (*out_stats).struct_size,
+                delivered: stats.delivered,
+                failed: stats.failed,
+                dropped: stats.dropped,
+            },
+        );
+        Ok(())
+    })
+}

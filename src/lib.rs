@@ -1,0 +1,31 @@
+//! audit-logger: an embeddable audit log with a stable C ABI.
+//!
+//! It records structured events (actor, action, resource, outcome, severity,
+//! details, timestamp), keeps the newest N in a ring buffer, queries them, exports
+//! and imports them as JSON, and calls subscribers in real time.
+//!
+//! [`core`] is the library in plain Rust; [`ffi`] is the C boundary over it, which
+//! `include/audit_logger.h` describes.
+//!
+//! ```
+//! use audit_logger::core::{AuditLogger, Filter, NewEvent, Severity};
+//!
+//! let log = AuditLogger::new(1000).unwrap();
+//! let seq = log
+//!     .log(&NewEvent {
+//!         actor: "admin",
+//!         action: "user.delete",
+//!         resource: "user:42",
+//!         outcome: "success",
+//!         severity: Severity::Warning,
+//!         details: Some(r#"{"reason":"GDPR request"}"#),
+//!     })
+//!     .unwrap();
+//! let hits = log.query(&Filter { actor: Some("admin".into()), ..Filter::default() });
+//! assert_eq!(hits[0].seq(), seq);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod core;
+pub mod ffi;
