@@ -194,7 +194,7 @@ typedef struct AuditSubscriptionStats {
 #define AUDIT_ERR_IO 9
 
 /**
- * No subscription with that id.
+ * No subscription with that id, or no event with that seq.
  */
 #define AUDIT_ERR_NOT_FOUND 10
 
@@ -373,6 +373,18 @@ AuditStatus audit_query(const struct AuditLogger *logger, const struct AuditFilt
  * As `audit_query`.
  */
 AuditStatus audit_query_json(const struct AuditLogger *logger, const struct AuditFilter *filter, char **out_json);
+
+/**
+ * Writes to `*out_list` a list holding the one event with sequence number `seq`
+ * (for example the seq `audit_log` returned). O(1). Release it with
+ * `audit_event_list_free`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (evicted, or not yet
+ * logged). Thread-safe.
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_list` is NULL or writable.
+ */
+AuditStatus audit_get(const struct AuditLogger *logger, uint64_t seq, struct AuditEventList **out_list);
 
 /**
  * Writes the newest `n` events, oldest first, to `*out_list` (`n` = 0 gives an

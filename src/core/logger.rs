@@ -67,6 +67,12 @@ impl AuditLogger {
         self.ring.lock().select(filter)
     }
 
+    /// A copy of the event with sequence number `seq`, or `None` if it was evicted
+    /// or not logged yet. O(1).
+    pub fn get(&self, seq: u64) -> Option<Event> {
+        self.ring.lock().get(seq).cloned()
+    }
+
     /// The newest `n` events, oldest first; `recent(0)` is empty.
     pub fn recent(&self, n: usize) -> Vec<Event> {
         self.query(&Filter {

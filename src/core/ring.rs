@@ -70,6 +70,13 @@ impl Ring {
         out
     }
 
+    /// The event with sequence number `seq`, if it is still held.
+    pub(crate) fn get(&self, seq: u64) -> Option<&Event> {
+        let first = self.events.front()?.seq();
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.events.get(index)
+    }
+
     /// All events, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Event> {
         self.events.iter()

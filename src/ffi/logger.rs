@@ -153,6 +153,33 @@ pub unsafe extern "C" fn audit_query_json(
     })
 }
 
+/// Writes to `*out_list` a list holding the one event with sequence number `seq`
+/// (for example the seq `audit_log` returned). O(1). Release it with
+/// `audit_event_list_free`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (evicted, or not yet
+/// logged). Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; `out_list` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_get(
+    logger: *const AuditLogger,
+    seq: u64,
+    out_list: *mut *mut AuditEventList,
+) -> AuditStatus {
+    status(|| {
+        let out_list = out(out_list, "out_list")?;
+        let event = arg(logger, "logger")?.get(seq).ok_or_else(|| {
+            Failure::new(
+                super::status::AUDIT_ERR_NOT_FOUND,
+                format!("no event with seq {seq} is held (evicted, or not logged yet)"),
+            )
+        })?;
+        *out_list = Box::into_raw(Box::new(AuditEventList(vec![event])));
+        Ok(())
+    })
+}
+
 /// Writes the newest `n` events, oldest first, to `*out_list` (`n` = 0 gives an
 /// empty list). Release it with `audit_event_list_free`.
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`. Thread-safe.

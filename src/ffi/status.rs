@@ -29,7 +29,7 @@ pub const AUDIT_ERR_TOO_LARGE: AuditStatus = 7;
 pub const AUDIT_ERR_INVALID_DOCUMENT: AuditStatus = 8;
 /// Reading or writing a file failed; the message names the path and the OS error.
 pub const AUDIT_ERR_IO: AuditStatus = 9;
-/// No subscription with that id.
+/// No subscription with that id, or no event with that seq.
 pub const AUDIT_ERR_NOT_FOUND: AuditStatus = 10;
 /// A bug inside the library was caught at the boundary; the logger is still usable.
 pub const AUDIT_ERR_PANIC: AuditStatus = 11;
@@ -45,7 +45,7 @@ const MESSAGES: [&CStr; 12] = [
     c"input exceeds a configured limit",
     c"invalid audit document",
     c"I/O error",
-    c"no such subscription",
+    c"not found",
     c"internal error (panic caught at the C boundary)",
 ];
 
