@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 use audit_logger::core::{AuditLogger, ErrorKind, Filter, NewEvent, Severity};
 use serde_json::Value;
 
+/// A named subscriber of a scenario: its id and the seqs it has received.
+type Recorder = (String, u64, Arc<Mutex<Vec<u64>>>);
+
 fn error_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidCapacity => "INVALID_CAPACITY",
@@ -20,12 +23,18 @@ fn error_name(kind: ErrorKind) -> &'static str {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} is a string")).to_owned()
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is a string"))
+        .to_owned()
 }
 
 fn filter(v: &Value) -> Filter {
     let s = |k: &str| v.get(k).map(|x| x.as_str().unwrap().to_owned());
-    let sev = |k: &str| v.get(k).map(|x| Severity::from_value(x.as_u64().unwrap() as u32).unwrap());
+    let sev = |k: &str| {
+        v.get(k)
+            .map(|x| Severity::from_value(x.as_u64().unwrap() as u32).unwrap())
+    };
     Filter {
         actor: s("actor"),
         action: s("action"),
@@ -44,7 +53,7 @@ fn run(path: &std::path::Path) {
     let vector: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let name = vector["name"].as_str().unwrap();
     let log = AuditLogger::new(vector["capacity"].as_u64().unwrap() as usize).unwrap();
-    let mut received: Vec<(String, u64, Arc<Mutex<Vec<u64>>>)> = Vec::new();
+    let mut received: Vec<Recorder> = Vec::new();
     for (i, step) in vector["steps"].as_array().unwrap().iter().enumerate() {
         let at = format!("{name} step {i}: {step}");
         let expect = &step["expect"];
@@ -103,7 +112,11 @@ fn run(path: &std::path::Path) {
                 Ok(Value::Null)
             }
             "unsubscribe" => {
-                let id = received.iter().find(|r| r.0 == text(step, "name")).unwrap().1;
+                let id = received
+                    .iter()
+                    .find(|r| r.0 == text(step, "name"))
+                    .unwrap()
+                    .1;
                 Ok(serde_json::json!({ "removed": log.unsubscribe(id) }))
             }
             "received" => {

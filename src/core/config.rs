@@ -51,7 +51,9 @@ impl Config {
         if self.max_details_depth == 0 || self.max_details_depth > 128 {
             return bad("max_details_depth must be between 1 and 128");
         }
-        if self.max_field_bytes > u32::MAX as usize / 8 || self.max_details_bytes > u32::MAX as usize / 8 {
+        if self.max_field_bytes > u32::MAX as usize / 8
+            || self.max_details_bytes > u32::MAX as usize / 8
+        {
             return bad("field and details limits must be below 512 MiB");
         }
         if self.max_total_bytes == 0 {

@@ -97,13 +97,21 @@ impl Event {
     }
 
     fn field(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
         &self.text[start..self.ends[i] as usize]
     }
 
     /// Position of the field `i` in the NUL-separated buffer, for the C interface.
     pub(crate) fn field_with_nul(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
         &self.text.as_bytes()[start..=self.ends[i] as usize]
     }
 
@@ -157,7 +165,10 @@ fn check_field(name: &str, value: &str, max: usize) -> Result<()> {
     if value.len() > max {
         return Err(Error::new(
             ErrorKind::TooLarge,
-            format!("{name} is {} bytes, more than the limit of {max}", value.len()),
+            format!(
+                "{name} is {} bytes, more than the limit of {max}",
+                value.len()
+            ),
         ));
     }
     if let Some(at) = value.bytes().position(|b| b == 0) {

@@ -9,10 +9,29 @@ use super::error::{Error, ErrorKind, Result};
 
 /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, renames
 /// it over `path`, and flushes the directory. On any failure the temporary file
-/// is removed and whatever was at `path` is untouched.
+/// is removed and whatever was at `path` is untouched. A symbolic link is
+/// followed; anything at `path` other than a regular file (a directory, a
+/// device, a pipe) is refused rather than replaced.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let io_err = |what: &str, p: &Path, e: std::io::Error| {
         Error::new(ErrorKind::Io, format!("{what} {}: {e}", p.display()))
+    };
+    let resolved;
+    let path = match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "{} exists and is not a regular file; refusing to replace it",
+                    path.display()
+                ),
+            ))
+        }
+        Ok(_) => {
+            resolved = fs::canonicalize(path).map_err(|e| io_err("cannot resolve", path, e))?;
+            resolved.as_path()
+        }
+        Err(_) => path,
     };
     let name = path
         .file_name()

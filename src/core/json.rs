@@ -61,7 +61,12 @@ pub(crate) fn compact_details(text: &str, max_depth: usize) -> Result<String> {
     }
     .deserialize(&mut de)
     .and_then(|()| de.end())
-    .map_err(|e| Error::new(ErrorKind::InvalidDetails, format!("details is not valid JSON: {e}")))?;
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidDetails,
+            format!("details is not valid JSON: {e}"),
+        )
+    })?;
     Ok(String::from_utf8(out).expect("the compactor writes UTF-8"))
 }
 
@@ -109,17 +114,20 @@ impl<'de> Visitor<'de> for Compactor<'_> {
     }
 
     fn visit_bool<E>(self, v: bool) -> std::result::Result<(), E> {
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
 
     fn visit_i64<E>(self, v: i64) -> std::result::Result<(), E> {
-        self.out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
         Ok(())
     }
 
     fn visit_u64<E>(self, v: u64) -> std::result::Result<(), E> {
-        self.out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
         Ok(())
     }
 
@@ -250,13 +258,23 @@ mod tests {
 
     #[test]
     fn compacts_and_keeps_key_order() {
-        let c = compact_details(" { \"z\" : 1 , \"a\" : [ true , null , 1.5 , \"x\" ] } ", 8).unwrap();
+        let c =
+            compact_details(" { \"z\" : 1 , \"a\" : [ true , null , 1.5 , \"x\" ] } ", 8).unwrap();
         assert_eq!(c, r#"{"z":1,"a":[true,null,1.5,"x"]}"#);
     }
 
     #[test]
     fn rejects_non_objects_duplicates_depth_and_trailing_text() {
-        for bad in ["[1]", "\"x\"", "{bad", "1", "", "{} {}", r#"{"a":1,"a":2}"#, "null"] {
+        for bad in [
+            "[1]",
+            "\"x\"",
+            "{bad",
+            "1",
+            "",
+            "{} {}",
+            r#"{"a":1,"a":2}"#,
+            "null",
+        ] {
             let e = compact_details(bad, 8).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidDetails, "{bad}");
         }
@@ -270,6 +288,9 @@ mod tests {
         let mut out = Vec::new();
         write_pretty(&mut out, compact, 0);
         let value: serde_json::Value = serde_json::from_str(compact).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
     }
 }

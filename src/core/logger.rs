@@ -115,7 +115,10 @@ impl AuditLogger {
     /// Reads `path` and imports it as [`import_json`](Self::import_json) does.
     pub fn import_json_file(&self, path: &Path) -> Result<usize> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display()))
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         self.import_json(&text)
     }

@@ -52,9 +52,7 @@ impl Ring {
     pub(crate) fn select(&self, filter: &Filter) -> Vec<Event> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let first_seq = self.events.front().map_or(self.next_seq, Event::seq);
-        let skip = filter
-            .after_seq
-            .map_or(0, |after| {
+        let skip = filter.after_seq.map_or(0, |after| {
             usize::try_from(after.saturating_add(1).saturating_sub(first_seq)).unwrap_or(usize::MAX)
         });
         let mut out: Vec<Event> = self

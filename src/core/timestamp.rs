@@ -18,9 +18,8 @@ pub fn now_micros() -> i64 {
 
 /// Formats `micros` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 pub fn format_micros(micros: i64) -> Result<String> {
-    let fmt = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
         .ok()
         .and_then(|t| t.format(&fmt).ok())
@@ -57,7 +56,10 @@ pub fn parse_micros(text: &str) -> Result<i64> {
         ));
     }
     i64::try_from(nanos / 1000).map_err(|_| {
-        Error::new(ErrorKind::InvalidDocument, format!("timestamp {text:?} is out of range"))
+        Error::new(
+            ErrorKind::InvalidDocument,
+            format!("timestamp {text:?} is out of range"),
+        )
     })
 }
 

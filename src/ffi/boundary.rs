@@ -25,7 +25,10 @@ pub(crate) fn catch<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, F
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        Err(Failure::new(AUDIT_ERR_PANIC, format!("internal error: {what}")))
+        Err(Failure::new(
+            AUDIT_ERR_PANIC,
+            format!("internal error: {what}"),
+        ))
     });
     if let Err(failure) = &result {
         record(failure);
@@ -54,4 +57,39 @@ pub(crate) fn value<T>(fallback: T, body: impl FnOnce() -> Result<T, Failure>) -
 #[no_mangle]
 pub extern "C" fn audit_last_error_message() -> *const c_char {
     LAST_ERROR.with(|last| last.borrow().as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+    use crate::ffi::status::AUDIT_ERR_NULL_ARGUMENT;
+
+    fn last_error() -> String {
+        unsafe { CStr::from_ptr(audit_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let code = status(|| panic!("boom"));
+        assert_eq!(code, AUDIT_ERR_PANIC);
+        assert_eq!(last_error(), "internal error: boom");
+        assert!(value(std::ptr::null::<u8>(), || panic!("again")).is_null());
+        assert_eq!(value(7u64, || panic!("{}", String::from("owned"))), 7);
+        assert_eq!(last_error(), "internal error: owned");
+    }
+
+    #[test]
+    fn failures_set_the_message_and_successes_keep_it() {
+        assert_eq!(
+            status(|| Err(Failure::null("actor"))),
+            AUDIT_ERR_NULL_ARGUMENT
+        );
+        assert_eq!(last_error(), "actor is NULL");
+        assert_eq!(status(|| Ok(())), AUDIT_OK);
+        assert_eq!(last_error(), "actor is NULL");
+    }
 }

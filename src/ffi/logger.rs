@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use super::boundary::{status, value};
 use super::events::AuditEventList;
 use super::status::{AuditStatus, Failure};
-use super::strings::{arg, out, owned, opt_str_arg, path_arg, str_arg};
+use super::strings::{arg, opt_str_arg, out, owned, path_arg, str_arg};
 use crate::core::{write_document, AuditLogger, Config, Filter, NewEvent, Severity};
 
 /// Makes a logger keeping the newest `capacity` events (other settings default)
@@ -105,7 +105,7 @@ pub unsafe extern "C" fn audit_log(
     })
 }
 
-unsafe fn filter_or_all<'a>(filter: *const Filter, all: &'a Filter) -> &'a Filter {
+unsafe fn filter_or_all(filter: *const Filter, all: &Filter) -> &Filter {
     filter.as_ref().unwrap_or(all)
 }
 

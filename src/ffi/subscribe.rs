@@ -147,9 +147,11 @@ pub unsafe extern "C" fn audit_subscription_stats(
                 ),
             ));
         }
-        let stats = arg(logger, "logger")?.subscription_stats(id).ok_or_else(|| {
-            Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
-        })?;
+        let stats = arg(logger, "logger")?
+            .subscription_stats(id)
+            .ok_or_else(|| {
+                Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
+            })?;
         // Write only the fields this version knows; a newer caller's extra tail is untouched.
         std::ptr::write(
             out_stats,
