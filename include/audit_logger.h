@@ -57,6 +57,22 @@
 #define AUDIT_SEVERITY_CRITICAL 40
 
 /**
+ * Queue overflow policy: discard the oldest queued event; producers never wait.
+ */
+#define AUDIT_OVERFLOW_DROP_OLDEST 1
+
+/**
+ * Queue overflow policy: discard the new event; producers never wait.
+ */
+#define AUDIT_OVERFLOW_DROP_NEWEST 2
+
+/**
+ * Queue overflow policy: the producer waits up to the timeout for room, then
+ * the new event is discarded.
+ */
+#define AUDIT_OVERFLOW_BLOCK 3
+
+/**
  * The result of a query: events, oldest first, owned by the list.
  */
 typedef struct AuditEventList AuditEventList;
@@ -112,7 +128,8 @@ typedef int32_t (*AuditCallback)(void *ctx, const struct AuditEvent *event);
  * Releases a subscription's `ctx`; runs exactly once, when the subscription
  * ends (after `audit_unsubscribe`, or when the logger is freed) and no call of
  * its callback is still running. It runs on the thread that ended the
- * subscription, or on the thread whose callback call finished last.
+ * subscription, on the thread whose callback call finished last, or on a
+ * queued subscription's delivery thread.
  */
 typedef void (*AuditFreeCtx)(void *ctx);
 
@@ -202,6 +219,11 @@ typedef struct AuditSubscriptionStats {
  * A bug inside the library was caught at the boundary; the logger is still usable.
  */
 #define AUDIT_ERR_PANIC 11
+
+/**
+ * A wait (for example `audit_flush`) ended before its condition was met.
+ */
+#define AUDIT_ERR_TIMEOUT 12
 
 #ifdef __cplusplus
 extern "C" {
@@ -486,6 +508,45 @@ void audit_string_free(char *s);
  * `logger` is NULL or live; `out_id` is NULL or writable; the function pointers are valid.
  */
 AuditStatus audit_subscribe(struct AuditLogger *logger, AuditCallback callback, void *ctx, AuditFreeCtx free_ctx, uint64_t *out_id);
+
+/**
+ * Like `audit_subscribe`, but events reach `callback` through a queue of at most
+ * `queue_capacity` events, drained by a thread the library starts for this
+ * subscription, so a slow or stuck callback never stalls `audit_log` beyond
+ * the `overflow` policy: `AUDIT_OVERFLOW_DROP_OLDEST`, `AUDIT_OVERFLOW_DROP_NEWEST`
+ * (producers never wait) or `AUDIT_OVERFLOW_BLOCK` (producers wait up to
+ * `block_timeout_ms` for room; ignored by the other policies). Discarded events
+ * are counted as `dropped` in `audit_subscription_stats`.
+ *
+ * The callback runs on the subscription's own thread, one event at a time, in
+ * log order. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
+ * discards what is still queued (counted as dropped) and never waits for that
+ * thread; a call in progress finishes, then `free_ctx` runs on that thread.
+ * Use `audit_flush` first to deliver everything. This model suits runtimes that
+ * run foreign-thread callbacks on their main thread (Node.js): producers never
+ * wait for the callback.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` (queue_capacity
+ * 0), `AUDIT_ERR_INVALID_ARGUMENT` (unknown overflow policy), `AUDIT_ERR_IO` (the
+ * thread could not be started). On error `free_ctx` is not called.
+ *
+ * # Safety
+ * As `audit_subscribe`.
+ */
+AuditStatus audit_subscribe_queued(struct AuditLogger *logger, AuditCallback callback, void *ctx, AuditFreeCtx free_ctx, size_t queue_capacity, uint32_t overflow, uint32_t block_timeout_ms, uint64_t *out_id);
+
+/**
+ * Waits up to `timeout_ms` until every queued subscription of `logger` has
+ * delivered all it holds and its callback is idle.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_TIMEOUT` (events still queued),
+ * `AUDIT_ERR_INVALID_ARGUMENT` when called from a queued callback (it would
+ * wait for itself). Do not call it from a thread that must stay free to run
+ * callbacks (the Node.js main thread with queued JS subscribers): it would
+ * only time out.
+ *
+ * # Safety
+ * `logger` is NULL or live.
+ */
+AuditStatus audit_flush(const struct AuditLogger *logger, uint32_t timeout_ms);
 
 /**
  * Ends subscription `id`. No call of its callback starts after this returns;

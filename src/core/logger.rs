@@ -1,6 +1,7 @@
 //! The audit logger: ring, subscribers and configuration behind one thread-safe handle.
 
 use std::path::Path;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -10,6 +11,7 @@ use super::event::{Event, NewEvent};
 use super::export::{parse_document, write_document};
 use super::file::write_atomic;
 use super::query::Filter;
+use super::queue::Delivery;
 use super::ring::Ring;
 use super::subscribers::{Callback, Subscribers, SubscriptionStats};
 use super::timestamp::now_micros;
@@ -123,9 +125,25 @@ impl AuditLogger {
         self.import_json(&text)
     }
 
-    /// Registers `callback` for every event logged from now on; returns its id.
+    /// Registers `callback` for every event logged from now on, delivered
+    /// synchronously; returns its id.
     pub fn subscribe(&self, callback: Callback) -> u64 {
-        self.subscribers.add(callback)
+        self.subscribers
+            .add(callback, Delivery::Sync)
+            .expect("synchronous subscriptions cannot fail")
+    }
+
+    /// Registers `callback` with the given delivery model; returns its id. A queued
+    /// subscription gets its own delivery thread; ending it discards what is still
+    /// queued (counted as dropped) without waiting for the thread.
+    pub fn subscribe_with(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
+        self.subscribers.add(callback, delivery)
+    }
+
+    /// Waits up to `timeout` for every queued subscription to deliver what it
+    /// holds; returns whether all did. An error on a delivery thread.
+    pub fn flush(&self, timeout: std::time::Duration) -> Result<bool> {
+        self.subscribers.flush(Instant::now() + timeout)
     }
 
     /// Ends the subscription `id`; `false` if there was none. A dispatch already

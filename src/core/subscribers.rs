@@ -1,13 +1,23 @@
 //! Subscribers: callbacks run for every logged event, after it is stored and
-//! outside every lock, on the thread that logged it.
+//! outside every lock: synchronously on the thread that logged it, or through a
+//! bounded queue on a thread of the library's (see [`Delivery`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
+use super::error::{Error, ErrorKind, Result};
 use super::event::Event;
+use super::queue::{Delivery, Offer, Queue};
+
+thread_local! {
+    /// Set on the library's delivery threads, where waiting for queues to drain
+    /// would wait for oneself.
+    static ON_DELIVERY_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// A subscriber callback. It returns `true` when it handled the event and `false`
 /// to report a failure; a panic also counts as a failure. Either way logging and
@@ -21,16 +31,47 @@ pub struct SubscriptionStats {
     pub delivered: u64,
     /// Of those, how many the callback reported as failed (or panicked on).
     pub failed: u64,
-    /// Events not handed to the callback (always 0 for synchronous delivery).
+    /// Events never handed to the callback: discarded by the overflow policy, or
+    /// still queued when the subscription ended (always 0 for synchronous delivery).
     pub dropped: u64,
 }
 
 struct Subscription {
     id: u64,
     callback: Callback,
+    queue: Option<Arc<Queue>>,
     active: AtomicBool,
     delivered: AtomicU64,
     failed: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Subscription {
+    fn deliver(&self, event: &Event) {
+        let ok = catch_unwind(AssertUnwindSafe(|| (self.callback)(event))).unwrap_or(false);
+        self.delivered.fetch_add(1, Ordering::Relaxed);
+        if !ok {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Stops delivery; queued events are discarded and counted as dropped.
+    fn end(&self) {
+        self.active.store(false, Ordering::Release);
+        if let Some(queue) = &self.queue {
+            self.dropped.fetch_add(queue.close(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// The body of a queued subscription's delivery thread. It holds the
+/// subscription, so the callback is dropped (and its cleanup runs) here or by
+/// whoever ends the subscription, whichever lets go last.
+fn drain(sub: Arc<Subscription>, queue: Arc<Queue>) {
+    ON_DELIVERY_THREAD.with(|f| f.set(true));
+    while let Some(event) = queue.next() {
+        sub.deliver(&event);
+    }
 }
 
 /// The registry. Dispatch takes a snapshot (one reference-count increment), so
@@ -49,21 +90,47 @@ impl Subscribers {
         self.len.load(Ordering::Acquire) == 0
     }
 
-    pub(crate) fn add(&self, callback: Callback) -> u64 {
+    pub(crate) fn add(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let queue = match delivery {
+            Delivery::Sync => None,
+            Delivery::Queued { capacity: 0, .. } => {
+                return Err(Error::new(
+                    ErrorKind::InvalidCapacity,
+                    "queue capacity must be greater than 0",
+                ))
+            }
+            Delivery::Queued { capacity, overflow } => {
+                Some(Arc::new(Queue::new(capacity, overflow)))
+            }
+        };
         let sub = Arc::new(Subscription {
             id,
             callback,
+            queue: queue.clone(),
             active: AtomicBool::new(true),
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         });
+        if let Some(queue) = queue {
+            let worker = sub.clone();
+            std::thread::Builder::new()
+                .name(format!("audit-deliver-{id}"))
+                .spawn(move || drain(worker, queue))
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("cannot start a delivery thread: {e}"),
+                    )
+                })?;
+        }
         let mut list = self.list.lock();
         let mut next = Vec::clone(&list);
         next.push(sub);
         self.len.store(next.len(), Ordering::Release);
         *list = Arc::new(next);
-        id
+        Ok(id)
     }
 
     pub(crate) fn remove(&self, id: u64) -> bool {
@@ -74,7 +141,7 @@ impl Subscribers {
             };
             let mut next = Vec::clone(&list);
             let removed = next.remove(pos);
-            removed.active.store(false, Ordering::Release);
+            removed.end();
             self.len.store(next.len(), Ordering::Release);
             *list = Arc::new(next);
             removed
@@ -89,7 +156,7 @@ impl Subscribers {
         let old = std::mem::take(&mut *self.list.lock());
         self.len.store(0, Ordering::Release);
         for sub in old.iter() {
-            sub.active.store(false, Ordering::Release);
+            sub.end();
         }
         drop(old);
     }
@@ -100,21 +167,42 @@ impl Subscribers {
         Some(SubscriptionStats {
             delivered: sub.delivered.load(Ordering::Relaxed),
             failed: sub.failed.load(Ordering::Relaxed),
-            dropped: 0,
+            dropped: sub.dropped.load(Ordering::Relaxed),
         })
     }
 
-    /// Calls every active subscriber with `event`, in subscription order.
+    /// Waits until every queued subscription has delivered what it holds, or
+    /// until `deadline`; returns whether they all went idle. Refused on a
+    /// delivery thread, which would wait for itself.
+    pub(crate) fn flush(&self, deadline: Instant) -> Result<bool> {
+        if ON_DELIVERY_THREAD.with(|f| f.get()) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "flush cannot be called from a queued subscriber's callback",
+            ));
+        }
+        let snapshot = self.list.lock().clone();
+        Ok(snapshot
+            .iter()
+            .filter_map(|s| s.queue.as_ref())
+            .all(|q| q.wait_idle(deadline)))
+    }
+
+    /// Hands `event` to every active subscriber, in subscription order: calls
+    /// synchronous ones, queues a copy for queued ones.
     pub(crate) fn notify(&self, event: &Event) {
         let snapshot = self.list.lock().clone();
         for sub in snapshot.iter() {
             if !sub.active.load(Ordering::Acquire) {
                 continue;
             }
-            let ok = catch_unwind(AssertUnwindSafe(|| (sub.callback)(event))).unwrap_or(false);
-            sub.delivered.fetch_add(1, Ordering::Relaxed);
-            if !ok {
-                sub.failed.fetch_add(1, Ordering::Relaxed);
+            match &sub.queue {
+                None => sub.deliver(event),
+                Some(queue) => {
+                    if let Offer::Dropped = queue.offer(event) {
+                        sub.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
         }
     }

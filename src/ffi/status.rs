@@ -33,8 +33,10 @@ pub const AUDIT_ERR_IO: AuditStatus = 9;
 pub const AUDIT_ERR_NOT_FOUND: AuditStatus = 10;
 /// A bug inside the library was caught at the boundary; the logger is still usable.
 pub const AUDIT_ERR_PANIC: AuditStatus = 11;
+/// A wait (for example `audit_flush`) ended before its condition was met.
+pub const AUDIT_ERR_TIMEOUT: AuditStatus = 12;
 
-const MESSAGES: [&CStr; 12] = [
+const MESSAGES: [&CStr; 13] = [
     c"ok",
     c"a required pointer argument was NULL",
     c"a string argument was not valid UTF-8",
@@ -47,6 +49,7 @@ const MESSAGES: [&CStr; 12] = [
     c"I/O error",
     c"not found",
     c"internal error (panic caught at the C boundary)",
+    c"timed out",
 ];
 
 /// A failure on its way to C: a status code and the detail for

@@ -1,11 +1,24 @@
 //! Subscriptions: C callbacks called for every logged event.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::boundary::status;
-use super::status::{AuditStatus, Failure, AUDIT_ERR_NOT_FOUND};
+use super::status::{
+    AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND, AUDIT_ERR_TIMEOUT,
+};
 use super::strings::{arg, out};
-use crate::core::{AuditLogger, Event};
+use crate::core::{AuditLogger, Delivery, Event, Overflow};
+
+/// Queue overflow policy: discard the oldest queued event; producers never wait.
+pub const AUDIT_OVERFLOW_DROP_OLDEST: u32 = 1;
+/// Queue overflow policy: discard the new event; producers never wait.
+pub const AUDIT_OVERFLOW_DROP_NEWEST: u32 = 2;
+/// Queue overflow policy: the producer waits up to the timeout for room, then
+/// the new event is discarded.
+pub const AUDIT_OVERFLOW_BLOCK: u32 = 3;
 
 /// A subscriber: called once per logged event with the `ctx` given to
 /// `audit_subscribe` and the event, which is borrowed for the duration of the
@@ -22,7 +35,8 @@ pub type AuditCallback = Option<unsafe extern "C" fn(ctx: *mut c_void, event: *c
 /// Releases a subscription's `ctx`; runs exactly once, when the subscription
 /// ends (after `audit_unsubscribe`, or when the logger is freed) and no call of
 /// its callback is still running. It runs on the thread that ended the
-/// subscription, or on the thread whose callback call finished last.
+/// subscription, on the thread whose callback call finished last, or on a
+/// queued subscription's delivery thread.
 pub type AuditFreeCtx = Option<unsafe extern "C" fn(ctx: *mut c_void)>;
 
 /// Per-subscription counters, size-tagged: set `struct_size` to
@@ -46,6 +60,8 @@ struct Foreign {
     callback: unsafe extern "C" fn(*mut c_void, *const Event) -> i32,
     ctx: *mut c_void,
     free_ctx: AuditFreeCtx,
+    /// Set once the subscription exists: until then `ctx` is still the caller's.
+    owns_ctx: AtomicBool,
 }
 
 // SAFETY: `audit_subscribe` documents that the callback and `ctx` are used from
@@ -62,11 +78,38 @@ impl Foreign {
 
 impl Drop for Foreign {
     fn drop(&mut self) {
+        if !*self.owns_ctx.get_mut() {
+            return;
+        }
         if let Some(free_ctx) = self.free_ctx {
             // SAFETY: as above; the subscription has ended, so this runs once.
             unsafe { free_ctx(self.ctx) }
         }
     }
+}
+
+unsafe fn register(
+    logger: *mut AuditLogger,
+    callback: AuditCallback,
+    ctx: *mut c_void,
+    free_ctx: AuditFreeCtx,
+    delivery: Delivery,
+    out_id: *mut u64,
+) -> Result<(), Failure> {
+    let out_id = out(out_id, "out_id")?;
+    let logger = arg(logger, "logger")?;
+    let callback = callback.ok_or_else(|| Failure::null("callback"))?;
+    let foreign = Arc::new(Foreign {
+        callback,
+        ctx,
+        free_ctx,
+        owns_ctx: AtomicBool::new(false),
+    });
+    let held = foreign.clone();
+    let id = logger.subscribe_with(Box::new(move |event| held.call(event)), delivery)?;
+    foreign.owns_ctx.store(true, Ordering::Release);
+    *out_id = id;
+    Ok(())
 }
 
 /// Subscribes `callback` (with `ctx`) to every event logged from now on, and
@@ -86,17 +129,85 @@ pub unsafe extern "C" fn audit_subscribe(
     free_ctx: AuditFreeCtx,
     out_id: *mut u64,
 ) -> AuditStatus {
+    status(|| register(logger, callback, ctx, free_ctx, Delivery::Sync, out_id))
+}
+
+/// Like `audit_subscribe`, but events reach `callback` through a queue of at most
+/// `queue_capacity` events, drained by a thread the library starts for this
+/// subscription, so a slow or stuck callback never stalls `audit_log` beyond
+/// the `overflow` policy: `AUDIT_OVERFLOW_DROP_OLDEST`, `AUDIT_OVERFLOW_DROP_NEWEST`
+/// (producers never wait) or `AUDIT_OVERFLOW_BLOCK` (producers wait up to
+/// `block_timeout_ms` for room; ignored by the other policies). Discarded events
+/// are counted as `dropped` in `audit_subscription_stats`.
+///
+/// The callback runs on the subscription's own thread, one event at a time, in
+/// log order. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
+/// discards what is still queued (counted as dropped) and never waits for that
+/// thread; a call in progress finishes, then `free_ctx` runs on that thread.
+/// Use `audit_flush` first to deliver everything. This model suits runtimes that
+/// run foreign-thread callbacks on their main thread (Node.js): producers never
+/// wait for the callback.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` (queue_capacity
+/// 0), `AUDIT_ERR_INVALID_ARGUMENT` (unknown overflow policy), `AUDIT_ERR_IO` (the
+/// thread could not be started). On error `free_ctx` is not called.
+///
+/// # Safety
+/// As `audit_subscribe`.
+#[no_mangle]
+pub unsafe extern "C" fn audit_subscribe_queued(
+    logger: *mut AuditLogger,
+    callback: AuditCallback,
+    ctx: *mut c_void,
+    free_ctx: AuditFreeCtx,
+    queue_capacity: usize,
+    overflow: u32,
+    block_timeout_ms: u32,
+    out_id: *mut u64,
+) -> AuditStatus {
     status(|| {
-        let out_id = out(out_id, "out_id")?;
-        let logger = arg(logger, "logger")?;
-        let callback = callback.ok_or_else(|| Failure::null("callback"))?;
-        let foreign = Foreign {
-            callback,
-            ctx,
-            free_ctx,
+        let overflow = match overflow {
+            AUDIT_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
+            AUDIT_OVERFLOW_DROP_NEWEST => Overflow::DropNewest,
+            AUDIT_OVERFLOW_BLOCK => {
+                Overflow::Block(Duration::from_millis(u64::from(block_timeout_ms)))
+            }
+            other => return Err(Failure::new(
+                AUDIT_ERR_INVALID_ARGUMENT,
+                format!(
+                    "overflow policy {other} is not 1 (drop oldest), 2 (drop newest) or 3 (block)"
+                ),
+            )),
         };
-        *out_id = logger.subscribe(Box::new(move |event| foreign.call(event)));
-        Ok(())
+        let delivery = Delivery::Queued {
+            capacity: queue_capacity,
+            overflow,
+        };
+        register(logger, callback, ctx, free_ctx, delivery, out_id)
+    })
+}
+
+/// Waits up to `timeout_ms` until every queued subscription of `logger` has
+/// delivered all it holds and its callback is idle.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_TIMEOUT` (events still queued),
+/// `AUDIT_ERR_INVALID_ARGUMENT` when called from a queued callback (it would
+/// wait for itself). Do not call it from a thread that must stay free to run
+/// callbacks (the Node.js main thread with queued JS subscribers): it would
+/// only time out.
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_flush(logger: *const AuditLogger, timeout_ms: u32) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        if logger.flush(Duration::from_millis(u64::from(timeout_ms)))? {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                AUDIT_ERR_TIMEOUT,
+                format!("queued subscribers still busy after {timeout_ms} ms"),
+            ))
+        }
     })
 }
 
