@@ -254,6 +254,51 @@ struct AuditConfig *audit_config_new(void);
 void audit_config_free(struct AuditConfig *config);
 
 /**
+ * Sets the most events kept (> 0). Checked when a logger is made
+ * (`AUDIT_ERR_INVALID_CAPACITY`). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_capacity(struct AuditConfig *config, size_t value);
+
+/**
+ * Sets the most bytes in each of actor, action, resource and outcome (below
+ * 512 MiB, checked when a logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_max_field_bytes(struct AuditConfig *config, size_t value);
+
+/**
+ * Sets the most bytes of `details` JSON text (below 512 MiB, checked when a
+ * logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_max_details_bytes(struct AuditConfig *config, size_t value);
+
+/**
+ * Sets the deepest nesting of `details`, the top object being level 1 (1 to
+ * 128, checked when a logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_max_details_depth(struct AuditConfig *config, size_t value);
+
+/**
+ * Sets the most bytes held by the ring (> 0, checked when a logger is made);
+ * older events are evicted to stay under it. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_max_total_bytes(struct AuditConfig *config, size_t value);
+
+/**
  * Number of events in `list` (0 if NULL).
  *
  * # Safety
@@ -303,6 +348,66 @@ int64_t audit_event_timestamp(const struct AuditEvent *event);
 uint32_t audit_event_severity(const struct AuditEvent *event);
 
 /**
+ * The event's actor.
+ *
+ * NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+ * (until its list is freed, or until the callback that received it returns).
+ * NULL if `event` is NULL.
+ *
+ * # Safety
+ * `event` is NULL or live.
+ */
+const char *audit_event_actor(const struct AuditEvent *event);
+
+/**
+ * The event's action.
+ *
+ * NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+ * (until its list is freed, or until the callback that received it returns).
+ * NULL if `event` is NULL.
+ *
+ * # Safety
+ * `event` is NULL or live.
+ */
+const char *audit_event_action(const struct AuditEvent *event);
+
+/**
+ * The event's resource.
+ *
+ * NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+ * (until its list is freed, or until the callback that received it returns).
+ * NULL if `event` is NULL.
+ *
+ * # Safety
+ * `event` is NULL or live.
+ */
+const char *audit_event_resource(const struct AuditEvent *event);
+
+/**
+ * The event's outcome.
+ *
+ * NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+ * (until its list is freed, or until the callback that received it returns).
+ * NULL if `event` is NULL.
+ *
+ * # Safety
+ * `event` is NULL or live.
+ */
+const char *audit_event_outcome(const struct AuditEvent *event);
+
+/**
+ * The event's details: a JSON object as compact text, keys in the order logged.
+ *
+ * NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+ * (until its list is freed, or until the callback that received it returns).
+ * NULL if `event` is NULL.
+ *
+ * # Safety
+ * `event` is NULL or live.
+ */
+const char *audit_event_details(const struct AuditEvent *event);
+
+/**
  * Writes `event` as one line of compact JSON (keys as in the export, no newline)
  * to `*out_json`, for forwarding as JSON Lines; free it with `audit_string_free`.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
@@ -325,6 +430,112 @@ struct AuditFilter *audit_filter_new(void);
  * `filter` is NULL or from `audit_filter_new` and not yet freed.
  */
 void audit_filter_free(struct AuditFilter *filter);
+
+/**
+ * Matches events whose actor equals `actor` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose actor is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `actor` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_actor(struct AuditFilter *filter, const char *actor);
+
+/**
+ * Matches events whose action equals `action` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose action is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `action` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_action(struct AuditFilter *filter, const char *action);
+
+/**
+ * Matches events whose resource equals `resource` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose resource is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `resource` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_resource(struct AuditFilter *filter, const char *resource);
+
+/**
+ * Matches events whose outcome equals `outcome` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose outcome is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `outcome` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_outcome(struct AuditFilter *filter, const char *outcome);
+
+/**
+ * Matches events with severity at least `severity`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+ * or 40); on error the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_min_severity(struct AuditFilter *filter, uint32_t severity);
+
+/**
+ * Matches events with severity at most `severity`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+ * or 40); on error the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_max_severity(struct AuditFilter *filter, uint32_t severity);
+
+/**
+ * Matches events with timestamp >= `micros` (microseconds since the Unix epoch, UTC).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_since(struct AuditFilter *filter, int64_t micros);
+
+/**
+ * Matches events with timestamp <= `micros` (microseconds since the Unix epoch, UTC).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_until(struct AuditFilter *filter, int64_t micros);
+
+/**
+ * Matches events with a sequence number greater than `seq`: pass the last seq
+ * you have read to resume; a gap between it and the first seq returned counts
+ * the events evicted before you read them.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_after_seq(struct AuditFilter *filter, uint64_t seq);
+
+/**
+ * Keeps only the newest `n` matches (still returned oldest first); 0 keeps none.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_limit(struct AuditFilter *filter, size_t n);
 
 /**
  * Makes a logger keeping the newest `capacity` events (other settings default)
@@ -458,6 +669,41 @@ AuditStatus audit_import_json(struct AuditLogger *logger, const char *json, size
  * As `audit_import_json`.
  */
 AuditStatus audit_import_json_file(struct AuditLogger *logger, const char *path, size_t *out_count);
+
+/**
+ * Events held now (at most the capacity). 0 if `logger` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `logger` is NULL or live.
+ */
+uint64_t audit_logger_count(const struct AuditLogger *logger);
+
+/**
+ * The most events the logger holds. 0 if `logger` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `logger` is NULL or live.
+ */
+uint64_t audit_logger_capacity(const struct AuditLogger *logger);
+
+/**
+ * Events evicted so far (oldest first) to respect the capacity or the byte
+ * budget. 0 if `logger` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `logger` is NULL or live.
+ */
+uint64_t audit_logger_evicted(const struct AuditLogger *logger);
+
+/**
+ * Events ever stored, logged or imported: always count + evicted. It is also
+ * the sequence number of the newest event (0 if none, or if `logger` is NULL).
+ * Thread-safe.
+ *
+ * # Safety
+ * `logger` is NULL or live.
+ */
+uint64_t audit_logger_appended(const struct AuditLogger *logger);
 
 /**
  * The static upper-case name of `severity` ("INFO", "WARNING", "ERROR",

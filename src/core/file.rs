@@ -13,8 +13,16 @@ use super::error::{Error, ErrorKind, Result};
 /// followed; anything at `path` other than a regular file (a directory, a
 /// device, a pipe) is refused rather than replaced.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = path;
     let io_err = |what: &str, p: &Path, e: std::io::Error| {
-        Error::new(ErrorKind::Io, format!("{what} {}: {e}", p.display()))
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "cannot write {}: {what} {}: {e}",
+                target.display(),
+                p.display()
+            ),
+        )
     };
     let resolved;
     let path = match fs::metadata(path) {

@@ -30,47 +30,75 @@ pub unsafe extern "C" fn audit_config_free(config: *mut Config) {
     })
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// Values are checked when a logger is made (`AUDIT_ERR_INVALID_CAPACITY`).
-        /// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
-        ///
-        /// # Safety
-        /// `config` is NULL or a live configuration not used by another thread.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(config: *mut Config, value: usize) -> AuditStatus {
-            status(|| {
-                arg_mut(config, "config")?.$field = value;
-                Ok(())
-            })
-        }
-    };
+/// Applies `set` to a live configuration.
+unsafe fn set(config: *mut Config, set: impl FnOnce(&mut Config)) -> AuditStatus {
+    status(|| {
+        set(arg_mut(config, "config")?);
+        Ok(())
+    })
 }
 
-setter!(
-    /// Sets the most events kept (> 0).
-    audit_config_set_capacity,
-    capacity
-);
-setter!(
-    /// Sets the most bytes in each of actor, action, resource and outcome.
-    audit_config_set_max_field_bytes,
-    max_field_bytes
-);
-setter!(
-    /// Sets the most bytes of `details` JSON text.
-    audit_config_set_max_details_bytes,
-    max_details_bytes
-);
-setter!(
-    /// Sets the deepest nesting of `details` (1 to 128; the top object is level 1).
-    audit_config_set_max_details_depth,
-    max_details_depth
-);
-setter!(
-    /// Sets the most bytes held by the ring; older events are evicted to stay under it.
-    audit_config_set_max_total_bytes,
-    max_total_bytes
-);
+/// Sets the most events kept (> 0). Checked when a logger is made
+/// (`AUDIT_ERR_INVALID_CAPACITY`). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_capacity(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.capacity = value)
+}
+
+/// Sets the most bytes in each of actor, action, resource and outcome (below
+/// 512 MiB, checked when a logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_max_field_bytes(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.max_field_bytes = value)
+}
+
+/// Sets the most bytes of `details` JSON text (below 512 MiB, checked when a
+/// logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_max_details_bytes(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.max_details_bytes = value)
+}
+
+/// Sets the deepest nesting of `details`, the top object being level 1 (1 to
+/// 128, checked when a logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_max_details_depth(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.max_details_depth = value)
+}
+
+/// Sets the most bytes held by the ring (> 0, checked when a logger is made);
+/// older events are evicted to stay under it. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_max_total_bytes(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.max_total_bytes = value)
+}

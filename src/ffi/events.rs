@@ -78,50 +78,77 @@ pub unsafe extern "C" fn audit_event_severity(event: *const Event) -> u32 {
     value(0, || Ok(arg(event, "event")?.severity().value()))
 }
 
-macro_rules! field {
-    ($(#[$doc:meta])* $name:ident, $index:expr) => {
-        $(#[$doc])*
-        ///
-        /// NUL-terminated UTF-8, borrowed from the event: valid as long as the event
-        /// is (until its list is freed, or until the callback that received it
-        /// returns). NULL if `event` is NULL.
-        ///
-        /// # Safety
-        /// `event` is NULL or live.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(event: *const Event) -> *const c_char {
-            value(std::ptr::null(), || {
-                Ok(arg(event, "event")?.field_with_nul($index).as_ptr().cast())
-            })
-        }
-    };
+/// Field `index` of a live event as a borrowed C string; NULL for a NULL event.
+unsafe fn field(event: *const Event, index: usize) -> *const c_char {
+    value(std::ptr::null(), || {
+        Ok(arg(event, "event")?.field_with_nul(index).as_ptr().cast())
+    })
 }
 
-field!(
-    /// The event's actor.
-    audit_event_actor,
-    0
-);
-field!(
-    /// The event's action.
-    audit_event_action,
-    1
-);
-field!(
-    /// The event's resource.
-    audit_event_resource,
-    2
-);
-field!(
-    /// The event's outcome.
-    audit_event_outcome,
-    3
-);
-field!(
-    /// The event's details: a JSON object as compact text, keys in the order logged.
-    audit_event_details,
-    4
-);
+/// The event's actor.
+///
+/// NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+/// (until its list is freed, or until the callback that received it returns).
+/// NULL if `event` is NULL.
+///
+/// # Safety
+/// `event` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_event_actor(event: *const Event) -> *const c_char {
+    field(event, 0)
+}
+
+/// The event's action.
+///
+/// NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+/// (until its list is freed, or until the callback that received it returns).
+/// NULL if `event` is NULL.
+///
+/// # Safety
+/// `event` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_event_action(event: *const Event) -> *const c_char {
+    field(event, 1)
+}
+
+/// The event's resource.
+///
+/// NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+/// (until its list is freed, or until the callback that received it returns).
+/// NULL if `event` is NULL.
+///
+/// # Safety
+/// `event` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_event_resource(event: *const Event) -> *const c_char {
+    field(event, 2)
+}
+
+/// The event's outcome.
+///
+/// NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+/// (until its list is freed, or until the callback that received it returns).
+/// NULL if `event` is NULL.
+///
+/// # Safety
+/// `event` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_event_outcome(event: *const Event) -> *const c_char {
+    field(event, 3)
+}
+
+/// The event's details: a JSON object as compact text, keys in the order logged.
+///
+/// NUL-terminated UTF-8, borrowed from the event: valid as long as the event is
+/// (until its list is freed, or until the callback that received it returns).
+/// NULL if `event` is NULL.
+///
+/// # Safety
+/// `event` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_event_details(event: *const Event) -> *const c_char {
+    field(event, 4)
+}
 
 /// Writes `event` as one line of compact JSON (keys as in the export, no newline)
 /// to `*out_json`, for forwarding as JSON Lines; free it with `audit_string_free`.

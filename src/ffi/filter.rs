@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use super::boundary::{status, value};
-use super::status::AuditStatus;
+use super::status::{AuditStatus, Failure};
 use super::strings::{arg_mut, opt_str_arg};
 use crate::core::{Filter, Severity};
 
@@ -31,122 +31,179 @@ pub unsafe extern "C" fn audit_filter_free(filter: *mut Filter) {
     })
 }
 
-macro_rules! string_setter {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// The string is copied. NULL removes the criterion; "" matches only
-        /// events whose field is empty. Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter),
-        /// `AUDIT_ERR_INVALID_UTF8`; on error the filter is unchanged.
-        ///
-        /// # Safety
-        /// `filter` is NULL or live and not used by another thread; `value` is NULL
-        /// or NUL-terminated.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(filter: *mut Filter, value: *const c_char) -> AuditStatus {
-            status(|| {
-                let filter = arg_mut(filter, "filter")?;
-                filter.$field = opt_str_arg(value, stringify!($field))?.map(str::to_owned);
-                Ok(())
-            })
-        }
-    };
+/// Applies `set` to a live filter; the filter is unchanged on error.
+unsafe fn set(
+    filter: *mut Filter,
+    set: impl FnOnce(&mut Filter) -> Result<(), Failure>,
+) -> AuditStatus {
+    status(|| set(arg_mut(filter, "filter")?))
 }
 
-string_setter!(
-    /// Matches events whose actor equals `value` exactly.
-    audit_filter_set_actor,
-    actor
-);
-string_setter!(
-    /// Matches events whose action equals `value` exactly.
-    audit_filter_set_action,
-    action
-);
-string_setter!(
-    /// Matches events whose resource equals `value` exactly.
-    audit_filter_set_resource,
-    resource
-);
-string_setter!(
-    /// Matches events whose outcome equals `value` exactly.
-    audit_filter_set_outcome,
-    outcome
-);
-
-macro_rules! severity_setter {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10,
-        /// 20, 30 or 40); on error the filter is unchanged.
-        ///
-        /// # Safety
-        /// `filter` is NULL or live and not used by another thread.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(filter: *mut Filter, severity: u32) -> AuditStatus {
-            status(|| {
-                let filter = arg_mut(filter, "filter")?;
-                filter.$field = Some(Severity::from_value(severity)?);
-                Ok(())
-            })
-        }
-    };
+/// A string criterion: NULL unsets it, anything else is copied.
+unsafe fn text(value: *const c_char, name: &str) -> Result<Option<String>, Failure> {
+    Ok(opt_str_arg(value, name)?.map(str::to_owned))
 }
 
-severity_setter!(
-    /// Matches events with severity at least `severity`.
-    audit_filter_set_min_severity,
-    min_severity
-);
-severity_setter!(
-    /// Matches events with severity at most `severity`.
-    audit_filter_set_max_severity,
-    max_severity
-);
-
-macro_rules! number_setter {
-    ($(#[$doc:meta])* $name:ident, $field:ident, $ty:ty) => {
-        $(#[$doc])*
-        ///
-        /// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
-        ///
-        /// # Safety
-        /// `filter` is NULL or live and not used by another thread.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(filter: *mut Filter, value: $ty) -> AuditStatus {
-            status(|| {
-                arg_mut(filter, "filter")?.$field = Some(value);
-                Ok(())
-            })
-        }
-    };
+/// Matches events whose actor equals `actor` exactly. The string is copied. NULL
+/// removes the criterion; "" matches only events whose actor is empty.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+/// the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread; `actor` is NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_actor(
+    filter: *mut Filter,
+    actor: *const c_char,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.actor = text(actor, "actor")?;
+        Ok(())
+    })
 }
 
-number_setter!(
-    /// Matches events with timestamp >= `micros` (microseconds since the Unix epoch).
-    audit_filter_set_since,
-    since,
-    i64
-);
-number_setter!(
-    /// Matches events with timestamp <= `micros` (microseconds since the Unix epoch).
-    audit_filter_set_until,
-    until,
-    i64
-);
-number_setter!(
-    /// Matches events with a sequence number greater than `value`: pass the last
-    /// seq you have seen to resume; a gap between it and the first seq returned
-    /// counts events evicted before you read them.
-    audit_filter_set_after_seq,
-    after_seq,
-    u64
-);
-number_setter!(
-    /// Keeps only the newest `value` matches (still returned oldest first);
-    /// 0 keeps none.
-    audit_filter_set_limit,
-    limit,
-    usize
-);
+/// Matches events whose action equals `action` exactly. The string is copied. NULL
+/// removes the criterion; "" matches only events whose action is empty.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+/// the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread; `action` is NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_action(
+    filter: *mut Filter,
+    action: *const c_char,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.action = text(action, "action")?;
+        Ok(())
+    })
+}
+
+/// Matches events whose resource equals `resource` exactly. The string is copied. NULL
+/// removes the criterion; "" matches only events whose resource is empty.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+/// the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread; `resource` is NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_resource(
+    filter: *mut Filter,
+    resource: *const c_char,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.resource = text(resource, "resource")?;
+        Ok(())
+    })
+}
+
+/// Matches events whose outcome equals `outcome` exactly. The string is copied. NULL
+/// removes the criterion; "" matches only events whose outcome is empty.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+/// the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread; `outcome` is NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_outcome(
+    filter: *mut Filter,
+    outcome: *const c_char,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.outcome = text(outcome, "outcome")?;
+        Ok(())
+    })
+}
+
+/// Matches events with severity at least `severity`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+/// or 40); on error the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_min_severity(
+    filter: *mut Filter,
+    severity: u32,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.min_severity = Some(Severity::from_value(severity)?);
+        Ok(())
+    })
+}
+
+/// Matches events with severity at most `severity`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+/// or 40); on error the filter is unchanged.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_max_severity(
+    filter: *mut Filter,
+    severity: u32,
+) -> AuditStatus {
+    set(filter, |f| {
+        f.max_severity = Some(Severity::from_value(severity)?);
+        Ok(())
+    })
+}
+
+/// Matches events with timestamp >= `micros` (microseconds since the Unix epoch, UTC).
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_since(filter: *mut Filter, micros: i64) -> AuditStatus {
+    set(filter, |f| {
+        f.since = Some(micros);
+        Ok(())
+    })
+}
+
+/// Matches events with timestamp <= `micros` (microseconds since the Unix epoch, UTC).
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_until(filter: *mut Filter, micros: i64) -> AuditStatus {
+    set(filter, |f| {
+        f.until = Some(micros);
+        Ok(())
+    })
+}
+
+/// Matches events with a sequence number greater than `seq`: pass the last seq
+/// you have read to resume; a gap between it and the first seq returned counts
+/// the events evicted before you read them.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_after_seq(filter: *mut Filter, seq: u64) -> AuditStatus {
+    set(filter, |f| {
+        f.after_seq = Some(seq);
+        Ok(())
+    })
+}
+
+/// Keeps only the newest `n` matches (still returned oldest first); 0 keeps none.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `filter` is NULL or live and not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_filter_set_limit(filter: *mut Filter, n: usize) -> AuditStatus {
+    set(filter, |f| {
+        f.limit = Some(n);
+        Ok(())
+    })
+}

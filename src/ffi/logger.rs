@@ -284,39 +284,46 @@ pub unsafe extern "C" fn audit_import_json_file(
     })
 }
 
-macro_rules! counter {
-    ($(#[$doc:meta])* $name:ident, $method:ident) => {
-        $(#[$doc])*
-        ///
-        /// Returns 0 if `logger` is NULL (and sets the last error). Thread-safe.
-        ///
-        /// # Safety
-        /// `logger` is NULL or live.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(logger: *const AuditLogger) -> u64 {
-            value(0, || Ok(arg(logger, "logger")?.$method() as u64))
-        }
-    };
+/// Reads a counter of a live logger; 0 (with the last error set) for NULL.
+unsafe fn counter(logger: *const AuditLogger, read: impl FnOnce(&AuditLogger) -> u64) -> u64 {
+    value(0, || Ok(read(arg(logger, "logger")?)))
 }
 
-counter!(
-    /// Events held now (at most the capacity).
-    audit_logger_count,
-    count
-);
-counter!(
-    /// The most events the logger holds.
-    audit_logger_capacity,
-    capacity
-);
-counter!(
-    /// Events evicted so far (oldest first) to respect the capacity or byte budget.
-    audit_logger_evicted,
-    evicted
-);
-counter!(
-    /// Events ever stored, logged or imported: always count + evicted. It is also
-    /// the sequence number of the newest event (0 if none).
-    audit_logger_appended,
-    appended
-);
+/// Events held now (at most the capacity). 0 if `logger` is NULL. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_count(logger: *const AuditLogger) -> u64 {
+    counter(logger, |l| l.count() as u64)
+}
+
+/// The most events the logger holds. 0 if `logger` is NULL. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_capacity(logger: *const AuditLogger) -> u64 {
+    counter(logger, |l| l.capacity() as u64)
+}
+
+/// Events evicted so far (oldest first) to respect the capacity or the byte
+/// budget. 0 if `logger` is NULL. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_evicted(logger: *const AuditLogger) -> u64 {
+    counter(logger, AuditLogger::evicted)
+}
+
+/// Events ever stored, logged or imported: always count + evicted. It is also
+/// the sequence number of the newest event (0 if none, or if `logger` is NULL).
+/// Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn audit_logger_appended(logger: *const AuditLogger) -> u64 {
+    counter(logger, AuditLogger::appended)
+}

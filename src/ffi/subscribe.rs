@@ -171,12 +171,14 @@ pub unsafe extern "C" fn audit_subscribe_queued(
             AUDIT_OVERFLOW_BLOCK => {
                 Overflow::Block(Duration::from_millis(u64::from(block_timeout_ms)))
             }
-            other => return Err(Failure::new(
-                AUDIT_ERR_INVALID_ARGUMENT,
-                format!(
+            other => {
+                return Err(Failure::new(
+                    AUDIT_ERR_INVALID_ARGUMENT,
+                    format!(
                     "overflow policy {other} is not 1 (drop oldest), 2 (drop newest) or 3 (block)"
                 ),
-            )),
+                ))
+            }
         };
         let delivery = Delivery::Queued {
             capacity: queue_capacity,
