@@ -291,7 +291,10 @@ AuditStatus audit_config_set_max_details_depth(struct AuditConfig *config, size_
 
 /**
  * Sets the most bytes held by the ring (> 0, checked when a logger is made);
- * older events are evicted to stay under it. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ * older events are evicted to stay under it. Each event counts its text (the
+ * four strings and details, each plus one byte) and a fixed overhead of about
+ * 50 bytes. The newest event is always kept, even if it alone is over the
+ * budget. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
  *
  * # Safety
  * `config` is NULL or a live configuration not used by another thread.
@@ -579,8 +582,8 @@ void audit_logger_free(struct AuditLogger *logger);
  * event is stored and with no lock held.
  *
  * Errors (nothing is recorded): `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
- * `AUDIT_ERR_INVALID_SEVERITY`, `AUDIT_ERR_INVALID_DETAILS`, `AUDIT_ERR_TOO_LARGE`,
- * `AUDIT_ERR_INVALID_ARGUMENT`. Thread-safe.
+ * `AUDIT_ERR_INVALID_SEVERITY`, `AUDIT_ERR_INVALID_DETAILS`, `AUDIT_ERR_TOO_LARGE`.
+ * Thread-safe.
  *
  * # Safety
  * `logger` is NULL or live; strings are NULL or NUL-terminated; `out_seq` is NULL or writable.
@@ -650,6 +653,9 @@ AuditStatus audit_export_json(const struct AuditLogger *logger, const char *path
 /**
  * Appends the events of a JSON document in the export format (the reference
  * implementation's exports are accepted too; zone-less timestamps are UTC).
+ * Each object needs exactly the keys actor, action, resource, outcome,
+ * severity (a name), details (an object) and timestamp (RFC 3339), and may
+ * have seq (ignored); any other key is an error.
  * Events keep their timestamps and get new sequence numbers; they are not
  * passed to subscribers. All or nothing: on any error the logger is unchanged.
  * Writes the number imported to `*out_count` if not NULL.
@@ -795,8 +801,12 @@ AuditStatus audit_subscribe_queued(struct AuditLogger *logger, AuditCallback cal
 AuditStatus audit_flush(const struct AuditLogger *logger, uint32_t timeout_ms);
 
 /**
- * Ends subscription `id`. No call of its callback starts after this returns;
- * one already running on another thread finishes, and `free_ctx` runs after it.
+ * Ends subscription `id`: no new dispatch will reach its callback. A dispatch
+ * already under way on another thread (an `audit_log` that took its snapshot
+ * of the subscribers just before) may still call it once more; `free_ctx` marks
+ * the true end: it runs after every such call has returned, and the callback is
+ * never called after it. Queued events not yet delivered are discarded (and
+ * counted as dropped).
  * May be called from inside a callback, including the subscription's own.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (no such
  * subscription, or already ended: the answer to "was anything removed?").

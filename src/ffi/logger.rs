@@ -72,8 +72,8 @@ pub unsafe extern "C" fn audit_logger_free(logger: *mut AuditLogger) {
 /// event is stored and with no lock held.
 ///
 /// Errors (nothing is recorded): `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
-/// `AUDIT_ERR_INVALID_SEVERITY`, `AUDIT_ERR_INVALID_DETAILS`, `AUDIT_ERR_TOO_LARGE`,
-/// `AUDIT_ERR_INVALID_ARGUMENT`. Thread-safe.
+/// `AUDIT_ERR_INVALID_SEVERITY`, `AUDIT_ERR_INVALID_DETAILS`, `AUDIT_ERR_TOO_LARGE`.
+/// Thread-safe.
 ///
 /// # Safety
 /// `logger` is NULL or live; strings are NULL or NUL-terminated; `out_seq` is NULL or writable.
@@ -239,6 +239,9 @@ pub unsafe extern "C" fn audit_export_json(
 
 /// Appends the events of a JSON document in the export format (the reference
 /// implementation's exports are accepted too; zone-less timestamps are UTC).
+/// Each object needs exactly the keys actor, action, resource, outcome,
+/// severity (a name), details (an object) and timestamp (RFC 3339), and may
+/// have seq (ignored); any other key is an error.
 /// Events keep their timestamps and get new sequence numbers; they are not
 /// passed to subscribers. All or nothing: on any error the logger is unchanged.
 /// Writes the number imported to `*out_count` if not NULL.

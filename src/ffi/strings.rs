@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 
-use super::boundary;
+use super::boundary::value;
 use super::status::{Failure, AUDIT_ERR_INVALID_UTF8};
 
 /// `ptr` as a shared reference, or a NULL-argument failure naming `name`.
@@ -94,7 +94,7 @@ pub(crate) fn owned(text: impl Into<Vec<u8>>) -> *mut c_char {
 /// `s` is NULL or a string returned by this library and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn audit_string_free(s: *mut c_char) {
-    boundary::value((), || {
+    value((), || {
         if !s.is_null() {
             drop(CString::from_raw(s));
         }

@@ -56,6 +56,9 @@ pub struct AuditSubscriptionStats {
     pub dropped: u64,
 }
 
+/// Size of the first version of `AuditSubscriptionStats`: the least a caller may pass.
+const STATS_V1_SIZE: usize = 32;
+
 struct Foreign {
     callback: unsafe extern "C" fn(*mut c_void, *const Event) -> i32,
     ctx: *mut c_void,
@@ -213,8 +216,12 @@ pub unsafe extern "C" fn audit_flush(logger: *const AuditLogger, timeout_ms: u32
     })
 }
 
-/// Ends subscription `id`. No call of its callback starts after this returns;
-/// one already running on another thread finishes, and `free_ctx` runs after it.
+/// Ends subscription `id`: no new dispatch will reach its callback. A dispatch
+/// already under way on another thread (an `audit_log` that took its snapshot
+/// of the subscribers just before) may still call it once more; `free_ctx` marks
+/// the true end: it runs after every such call has returned, and the callback is
+/// never called after it. Queued events not yet delivered are discarded (and
+/// counted as dropped).
 /// May be called from inside a callback, including the subscription's own.
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (no such
 /// subscription, or already ended: the answer to "was anything removed?").
@@ -249,22 +256,20 @@ pub unsafe extern "C" fn audit_subscription_stats(
     out_stats: *mut AuditSubscriptionStats,
 ) -> AuditStatus {
     status(|| {
+        let logger = arg(logger, "logger")?;
         let out_stats = out(out_stats, "out_stats")?;
         let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
-        if size < std::mem::size_of::<AuditSubscriptionStats>() {
+        if size < STATS_V1_SIZE {
             return Err(Failure::new(
                 super::status::AUDIT_ERR_INVALID_ARGUMENT,
                 format!(
-                    "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) = {}",
-                    std::mem::size_of::<AuditSubscriptionStats>()
+                    "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) (at least {STATS_V1_SIZE})"
                 ),
             ));
         }
-        let stats = arg(logger, "logger")?
-            .subscription_stats(id)
-            .ok_or_else(|| {
-                Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
-            })?;
+        let stats = logger.subscription_stats(id).ok_or_else(|| {
+            Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
+        })?;
         // Write only the fields this version knows; a newer caller's extra tail is untouched.
         std::ptr::write(
             out_stats,
