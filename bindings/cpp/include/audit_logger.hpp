@@ -1,0 +1,476 @@
+// audit_logger.hpp: header-only C++17 interface to audit-logger.
+//
+// A thin RAII layer over the C API in audit_logger.h; it adds no behaviour of
+// its own. Link with libaudit_logger (CMake target AuditLogger::audit_logger).
+//
+//   audit::Logger log;                                    // keeps the newest 5000
+//   auto seq = log.log({"alice", "login", "app", "success"});
+//   auto sub = log.subscribe([](const audit::Event& e) { forward(e); });
+//   for (const auto& e : log.query(audit::Filter{}.with_actor("alice"))) ...
+//
+// Errors: every failing call throws audit::Error, carrying the AuditStatus and
+// the library's message. Threading: a Logger may be used from any number of
+// threads at once, except that it must not be moved, assigned or destroyed
+// while in use, nor from inside one of its own subscribers. Subscribers run on
+// the thread that logged the event (see Logger::subscribe).
+
+#ifndef AUDIT_LOGGER_HPP
+#define AUDIT_LOGGER_HPP
+
+#include <audit_logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace audit {
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// Thrown by every call that fails: status() is the AuditStatus (AUDIT_ERR_*),
+/// what() the library's explanation (which argument, which byte, which path).
+class Error : public std::runtime_error {
+ public:
+  Error(AuditStatus status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+
+  /// An error for a status the library just returned on this thread, with
+  /// audit_last_error_message() (or the generic text if it is empty).
+  static Error last(AuditStatus status) {
+    std::string message = audit_last_error_message();
+    if (message.empty()) message = audit_status_str(status);
+    return Error(status, message);
+  }
+
+  AuditStatus status() const noexcept { return status_; }
+
+ private:
+  AuditStatus status_;
+};
+
+namespace detail {
+
+inline void check(AuditStatus status) {
+  if (status != AUDIT_OK) throw Error::last(status);
+}
+
+/// A NUL-terminated copy of `text` for C. A string_view is not NUL-terminated,
+/// and an embedded NUL would silently cut the text short in C, so it is refused.
+inline std::string c_string(std::string_view text, const char* what) {
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw Error(AUDIT_ERR_INVALID_ARGUMENT, std::string(what) + " contains a NUL byte at offset " +
+                                                std::to_string(nul));
+  }
+  return std::string(text);
+}
+
+struct StringFree {
+  void operator()(char* s) const noexcept { audit_string_free(s); }
+};
+struct ListFree {
+  void operator()(AuditEventList* l) const noexcept { audit_event_list_free(l); }
+};
+struct FilterFree {
+  void operator()(AuditFilter* f) const noexcept { audit_filter_free(f); }
+};
+struct ConfigFree {
+  void operator()(AuditConfig* c) const noexcept { audit_config_free(c); }
+};
+
+/// Takes ownership of a string the library returned and copies it out.
+inline std::string take_string(char* s) {
+  std::unique_ptr<char, StringFree> owned(s);
+  return owned ? std::string(owned.get()) : std::string();
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// Values
+
+/// How serious an event is; the numbers are those of the C API.
+enum class Severity : std::uint32_t {
+  Info = AUDIT_SEVERITY_INFO,
+  Warning = AUDIT_SEVERITY_WARNING,
+  Error = AUDIT_SEVERITY_ERROR,
+  Critical = AUDIT_SEVERITY_CRITICAL,
+};
+
+/// "INFO", "WARNING", "ERROR" or "CRITICAL"; throws for any other value.
+inline std::string_view severity_name(Severity severity) {
+  const char* name = audit_severity_name(static_cast<std::uint32_t>(severity));
+  if (name == nullptr) throw Error::last(AUDIT_ERR_INVALID_SEVERITY);
+  return name;
+}
+
+/// The severity called `name`, ignoring ASCII case; throws for any other name.
+inline Severity severity_from_name(std::string_view name) {
+  std::uint32_t value = 0;
+  detail::check(audit_severity_from_name(detail::c_string(name, "name").c_str(), &value));
+  return static_cast<Severity>(value);
+}
+
+/// The library's version, "MAJOR.MINOR.PATCH".
+inline std::string_view version() { return audit_version(); }
+
+using Clock = std::chrono::system_clock;
+
+/// Microseconds since the Unix epoch (the library's timestamps) from a time point.
+inline std::int64_t to_micros(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+/// The time point of a timestamp in microseconds since the Unix epoch.
+inline Clock::time_point from_micros(std::int64_t micros) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(micros)));
+}
+
+/// What to record. The strings are copied before log() returns; they need not
+/// be NUL-terminated, but must not contain a NUL byte. Aggregate, so
+/// `log({"alice", "login", "app", "success", audit::Severity::Warning, R"({"ip":"10.0.0.1"})"})`.
+struct Entry {
+  std::string_view actor;
+  std::string_view action;
+  std::string_view resource;
+  std::string_view outcome;
+  Severity severity = Severity::Info;
+  /// A JSON object as text, or std::nullopt for `{}`. Any text, including "",
+  /// goes to the library as given, which rejects what is not a JSON object.
+  std::optional<std::string_view> details = std::nullopt;
+};
+
+/// A recorded event: an immutable copy, independent of the logger.
+struct Event {
+  std::uint64_t seq = 0;        ///< From 1, strictly increasing per logger.
+  std::int64_t timestamp = 0;   ///< Microseconds since the Unix epoch, UTC.
+  std::string actor;
+  std::string action;
+  std::string resource;
+  std::string outcome;
+  Severity severity = Severity::Info;
+  std::string details;          ///< Compact JSON object text, keys in the order logged.
+
+  /// timestamp as a time point.
+  Clock::time_point time() const { return from_micros(timestamp); }
+
+  /// Copies an event the library lends (from a list or to a callback).
+  static Event from(const AuditEvent* e) {
+    Event out;
+    out.seq = audit_event_seq(e);
+    out.timestamp = audit_event_timestamp(e);
+    out.actor = audit_event_actor(e);
+    out.action = audit_event_action(e);
+    out.resource = audit_event_resource(e);
+    out.outcome = audit_event_outcome(e);
+    out.severity = static_cast<Severity>(audit_event_severity(e));
+    out.details = audit_event_details(e);
+    return out;
+  }
+};
+
+/// Which events a query returns. Every field left unset matches everything; a
+/// string field set to "" matches only events whose field is empty.
+struct Filter {
+  std::optional<std::string> actor, action, resource, outcome;
+  std::optional<Severity> min_severity, max_severity;
+  std::optional<std::int64_t> since, until;  ///< Inclusive, microseconds since the epoch.
+  std::optional<std::uint64_t> after_seq;    ///< Only events with a greater seq (a cursor).
+  std::optional<std::size_t> limit;          ///< The newest N matches (still oldest first); 0 = none.
+
+  // Chainable setters: audit::Filter{}.with_actor("alice").with_min_severity(Severity::Error).
+  Filter& with_actor(std::string_view v) { actor = std::string(v); return *this; }
+  Filter& with_action(std::string_view v) { action = std::string(v); return *this; }
+  Filter& with_resource(std::string_view v) { resource = std::string(v); return *this; }
+  Filter& with_outcome(std::string_view v) { outcome = std::string(v); return *this; }
+  Filter& with_min_severity(Severity v) { min_severity = v; return *this; }
+  Filter& with_max_severity(Severity v) { max_severity = v; return *this; }
+  Filter& with_since(std::int64_t micros) { since = micros; return *this; }
+  Filter& with_until(std::int64_t micros) { until = micros; return *this; }
+  Filter& with_after_seq(std::uint64_t seq) { after_seq = seq; return *this; }
+  Filter& with_limit(std::size_t n) { limit = n; return *this; }
+};
+
+/// Logger settings; a field left unset keeps the library's default (capacity
+/// 5000, 8 KiB per string field, 64 KiB and 32 levels of details, 1 GiB in all).
+/// Values are checked when the Logger is made (AUDIT_ERR_INVALID_CAPACITY).
+struct Config {
+  std::optional<std::size_t> capacity;
+  std::optional<std::size_t> max_field_bytes;
+  std::optional<std::size_t> max_details_bytes;
+  std::optional<std::size_t> max_details_depth;
+  std::optional<std::size_t> max_total_bytes;
+};
+
+/// A subscription's counters.
+struct SubscriptionStats {
+  std::uint64_t delivered = 0;  ///< Events handed to the subscriber.
+  std::uint64_t failed = 0;     ///< Of those, calls that threw.
+  std::uint64_t dropped = 0;    ///< Events never handed to it (0: delivery is synchronous).
+};
+
+// ---------------------------------------------------------------------------
+// Subscription
+
+/// Owns one subscription: destroying it (or unsubscribe()) ends it. Move-only.
+/// It may outlive its Logger (the subscription ended with the logger).
+class Subscription {
+ public:
+  Subscription() = default;
+  Subscription(Subscription&& other) noexcept
+      : logger_(std::move(other.logger_)), id_(other.id_.exchange(0)) {}
+  Subscription& operator=(Subscription&& other) noexcept {
+    if (this != &other) {
+      unsubscribe();
+      logger_ = std::move(other.logger_);
+      id_.store(other.id_.exchange(0));
+    }
+    return *this;
+  }
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription() { unsubscribe(); }
+
+  /// Ends the subscription: no call of the subscriber starts after this returns.
+  /// Returns whether it was still active (false after a first unsubscribe, or
+  /// when the logger is gone). Callable from inside the subscriber itself.
+  bool unsubscribe() noexcept {
+    std::uint64_t id = id_.exchange(0);
+    if (id == 0) return false;
+    auto logger = logger_.lock();
+    return logger && audit_unsubscribe(logger.get(), id) == AUDIT_OK;
+  }
+
+  /// The library's id of this subscription, 0 once it is ended through this object.
+  std::uint64_t id() const noexcept { return id_.load(); }
+
+  /// The counters so far. Throws Error (AUDIT_ERR_NOT_FOUND) once it has ended.
+  SubscriptionStats stats() const {
+    auto logger = logger_.lock();
+    std::uint64_t id = id_.load();
+    if (!logger || id == 0) throw Error(AUDIT_ERR_NOT_FOUND, "the subscription has ended");
+    AuditSubscriptionStats raw{};
+    raw.struct_size = sizeof raw;
+    detail::check(audit_subscription_stats(logger.get(), id, &raw));
+    return {raw.delivered, raw.failed, raw.dropped};
+  }
+
+ private:
+  friend class Logger;
+  Subscription(std::weak_ptr<AuditLogger> logger, std::uint64_t id) : logger_(std::move(logger)), id_(id) {}
+
+  std::weak_ptr<AuditLogger> logger_;
+  std::atomic<std::uint64_t> id_{0};
+};
+
+// ---------------------------------------------------------------------------
+// Logger
+
+/// An in-memory audit log keeping the newest `capacity` events. RAII and
+/// move-only; every member is thread-safe except moving, assigning and destroying.
+class Logger {
+ public:
+  using Subscriber = std::function<void(const Event&)>;
+
+  /// Keeps the newest `capacity` events (> 0), other settings at their defaults.
+  explicit Logger(std::size_t capacity = 5000) {
+    AuditLogger* raw = nullptr;
+    detail::check(audit_logger_new(capacity, &raw));
+    adopt(raw);
+  }
+
+  explicit Logger(const Config& config) {
+    std::unique_ptr<AuditConfig, detail::ConfigFree> c(audit_config_new());
+    if (!c) throw Error::last(AUDIT_ERR_PANIC);
+    auto set = [&](AuditStatus (*setter)(AuditConfig*, std::size_t), const std::optional<std::size_t>& v) {
+      if (v) detail::check(setter(c.get(), *v));
+    };
+    set(audit_config_set_capacity, config.capacity);
+    set(audit_config_set_max_field_bytes, config.max_field_bytes);
+    set(audit_config_set_max_details_bytes, config.max_details_bytes);
+    set(audit_config_set_max_details_depth, config.max_details_depth);
+    set(audit_config_set_max_total_bytes, config.max_total_bytes);
+    AuditLogger* raw = nullptr;
+    detail::check(audit_logger_new_with_config(c.get(), &raw));
+    adopt(raw);
+  }
+
+  Logger(Logger&&) noexcept = default;
+  Logger& operator=(Logger&&) noexcept = default;
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
+  ~Logger() = default;  // audit_logger_free; every subscription ends
+
+  /// Records an event and returns its sequence number. Subscribers have run
+  /// (on this thread) when it returns.
+  std::uint64_t log(const Entry& entry) {
+    const std::string actor = detail::c_string(entry.actor, "actor");
+    const std::string action = detail::c_string(entry.action, "action");
+    const std::string resource = detail::c_string(entry.resource, "resource");
+    const std::string outcome = detail::c_string(entry.outcome, "outcome");
+    std::optional<std::string> details;
+    if (entry.details) details = detail::c_string(*entry.details, "details");
+    std::uint64_t seq = 0;
+    detail::check(audit_log(handle(), actor.c_str(), action.c_str(), resource.c_str(), outcome.c_str(),
+                            static_cast<std::uint32_t>(entry.severity), details ? details->c_str() : nullptr,
+                            &seq));
+    return seq;
+  }
+
+  /// The events matching `filter`, oldest first (a snapshot).
+  std::vector<Event> query(const Filter& filter = {}) const {
+    auto f = make_filter(filter);
+    AuditEventList* list = nullptr;
+    detail::check(audit_query(handle(), f.get(), &list));
+    return events(list);
+  }
+
+  /// Like query(), as a JSON document in the export format.
+  std::string query_json(const Filter& filter = {}) const {
+    auto f = make_filter(filter);
+    char* json = nullptr;
+    detail::check(audit_query_json(handle(), f.get(), &json));
+    return detail::take_string(json);
+  }
+
+  /// The newest `n` events, oldest first (none for n = 0).
+  std::vector<Event> recent(std::size_t n) const {
+    AuditEventList* list = nullptr;
+    detail::check(audit_recent(handle(), n, &list));
+    return events(list);
+  }
+
+  /// The event with sequence number `seq`, or std::nullopt if it was evicted
+  /// or not yet logged.
+  std::optional<Event> get(std::uint64_t seq) const {
+    AuditEventList* raw = nullptr;
+    AuditStatus status = audit_get(handle(), seq, &raw);
+    if (status == AUDIT_ERR_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    std::unique_ptr<AuditEventList, detail::ListFree> list(raw);
+    return Event::from(audit_event_list_get(list.get(), 0));
+  }
+
+  /// Every stored event as a pretty-printed JSON document, which it returns.
+  /// With a `path`, also writes the document there atomically (the previous
+  /// file stays intact on failure; AUDIT_ERR_IO names the path).
+  std::string export_json(std::string_view path = {}) const {
+    std::optional<std::string> file;
+    if (!path.empty()) file = detail::c_string(path, "path");
+    char* json = nullptr;
+    detail::check(audit_export_json(handle(), file ? file->c_str() : nullptr, &json));
+    return detail::take_string(json);
+  }
+
+  /// Appends the events of an exported document (all or nothing); they keep
+  /// their timestamps, get new seqs and are not passed to subscribers.
+  /// Returns how many were imported.
+  std::size_t import_json(std::string_view json) {
+    std::size_t n = 0;
+    detail::check(audit_import_json(handle(), detail::c_string(json, "json").c_str(), &n));
+    return n;
+  }
+
+  /// Like import_json(), reading the document from the file at `path`.
+  std::size_t import_json_file(std::string_view path) {
+    std::size_t n = 0;
+    detail::check(audit_import_json_file(handle(), detail::c_string(path, "path").c_str(), &n));
+    return n;
+  }
+
+  std::uint64_t count() const { return counter(audit_logger_count); }        ///< Events held now.
+  std::uint64_t capacity() const { return counter(audit_logger_capacity); }  ///< Most events held.
+  std::uint64_t evicted() const { return counter(audit_logger_evicted); }    ///< Events evicted so far.
+  std::uint64_t appended() const { return counter(audit_logger_appended); }  ///< Ever stored: count + evicted.
+
+  /// Calls `subscriber` for every event logged from now on, synchronously on
+  /// the thread that logged it, after the event is stored and with no lock
+  /// held. It may log to this logger and end its own or other subscriptions
+  /// (not destroy the logger); it must be safe to call from every thread
+  /// that logs. An exception it throws is caught and counted in
+  /// stats().failed. The function is destroyed when the subscription ends, on
+  /// the thread that ended it or that ran its last call.
+  [[nodiscard]] Subscription subscribe(Subscriber subscriber) {
+    if (!subscriber) throw Error(AUDIT_ERR_NULL_ARGUMENT, "subscriber is empty");
+    auto ctx = std::make_unique<Subscriber>(std::move(subscriber));
+    std::uint64_t id = 0;
+    detail::check(audit_subscribe(handle(), &invoke, ctx.get(), &release, &id));
+    ctx.release();  // now owned by the library, deleted in release()
+    return Subscription(logger_, id);
+  }
+
+  /// The C handle, for calling the C API directly; owned by this Logger.
+  AuditLogger* native_handle() const noexcept { return logger_.get(); }
+
+ private:
+  // Shared so that a Subscription can tell whether its logger still exists.
+  std::shared_ptr<AuditLogger> logger_;
+
+  // If allocating the control block throws, reset() has already freed `raw`.
+  void adopt(AuditLogger* raw) { logger_.reset(raw, audit_logger_free); }
+
+  AuditLogger* handle() const {
+    if (!logger_) throw Error(AUDIT_ERR_NULL_ARGUMENT, "audit::Logger has been moved from");
+    return logger_.get();
+  }
+
+  std::uint64_t counter(std::uint64_t (*read)(const AuditLogger*)) const { return read(handle()); }
+
+  static std::unique_ptr<AuditFilter, detail::FilterFree> make_filter(const Filter& filter) {
+    std::unique_ptr<AuditFilter, detail::FilterFree> f(audit_filter_new());
+    if (!f) throw Error::last(AUDIT_ERR_PANIC);
+    auto text = [&](AuditStatus (*set)(AuditFilter*, const char*), const std::optional<std::string>& v,
+                    const char* what) {
+      if (v) detail::check(set(f.get(), detail::c_string(*v, what).c_str()));
+    };
+    text(audit_filter_set_actor, filter.actor, "filter actor");
+    text(audit_filter_set_action, filter.action, "filter action");
+    text(audit_filter_set_resource, filter.resource, "filter resource");
+    text(audit_filter_set_outcome, filter.outcome, "filter outcome");
+    if (filter.min_severity)
+      detail::check(audit_filter_set_min_severity(f.get(), static_cast<std::uint32_t>(*filter.min_severity)));
+    if (filter.max_severity)
+      detail::check(audit_filter_set_max_severity(f.get(), static_cast<std::uint32_t>(*filter.max_severity)));
+    if (filter.since) detail::check(audit_filter_set_since(f.get(), *filter.since));
+    if (filter.until) detail::check(audit_filter_set_until(f.get(), *filter.until));
+    if (filter.after_seq) detail::check(audit_filter_set_after_seq(f.get(), *filter.after_seq));
+    if (filter.limit) detail::check(audit_filter_set_limit(f.get(), *filter.limit));
+    return f;
+  }
+
+  static std::vector<Event> events(AuditEventList* raw) {
+    std::unique_ptr<AuditEventList, detail::ListFree> list(raw);
+    std::vector<Event> out;
+    const std::size_t n = audit_event_list_len(list.get());
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(Event::from(audit_event_list_get(list.get(), i)));
+    return out;
+  }
+
+  // The C callback: runs the subscriber; nothing may unwind into the library,
+  // so an exception becomes a non-zero return (a counted failure).
+  static std::int32_t invoke(void* ctx, const AuditEvent* event) noexcept {
+    try {
+      (*static_cast<Subscriber*>(ctx))(Event::from(event));
+      return 0;
+    } catch (...) {
+      return 1;
+    }
+  }
+
+  // The C free_ctx: runs once, when the subscription has ended.
+  static void release(void* ctx) noexcept { delete static_cast<Subscriber*>(ctx); }
+};
+
+}  // namespace audit
+
+#endif  // AUDIT_LOGGER_HPP

@@ -1,0 +1,3 @@
+module audit-logger/bindings/go
+
+go 1.21

@@ -1,0 +1,180 @@
+// Type declarations for audit-logger (Node.js binding of the audit-logger C library).
+
+/** Severity numbers of the C API. */
+export declare const Severity: Readonly<{ INFO: 10; WARNING: 20; ERROR: 30; CRITICAL: 40 }>;
+export declare const INFO: 10;
+export declare const WARNING: 20;
+export declare const ERROR: 30;
+export declare const CRITICAL: 40;
+
+export type SeverityName = 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+export type SeverityValue = 10 | 20 | 30 | 40;
+/** A severity as a name in any ASCII case ('warning') or a number (20). */
+export type SeverityLike = SeverityName | Lowercase<SeverityName> | (string & {}) | number;
+
+/** Severity names by value. */
+export declare const SEVERITY_NAMES: Readonly<Record<SeverityValue, SeverityName>>;
+
+/** Status names of the C API (AUDIT_ERR_*) and their codes. */
+export declare const Status: Readonly<{
+  NULL_ARGUMENT: 1;
+  INVALID_UTF8: 2;
+  INVALID_SEVERITY: 3;
+  INVALID_DETAILS: 4;
+  INVALID_CAPACITY: 5;
+  INVALID_ARGUMENT: 6;
+  TOO_LARGE: 7;
+  INVALID_DOCUMENT: 8;
+  IO: 9;
+  NOT_FOUND: 10;
+  PANIC: 11;
+}>;
+export type StatusName = keyof typeof Status;
+
+/** A failure reported by the library (or caught before the call with the library's code). */
+export declare class AuditError extends Error {
+  readonly name: 'AuditError';
+  /** The numeric AuditStatus (3 for INVALID_SEVERITY). */
+  readonly code: number;
+  /** The status name ('INVALID_SEVERITY'), or 'UNKNOWN' for a code this binding does not know. */
+  readonly status: StatusName | 'UNKNOWN';
+  /** The library's message: which argument and why. */
+  readonly detail: string;
+  constructor(code: number, message?: string);
+}
+
+/** Any JSON value that may appear inside `details`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A recorded event, copied out of the library. */
+export interface AuditEvent {
+  /** Sequence number: from 1, strictly increasing per logger; gaps show eviction. */
+  seq: number;
+  /** Microseconds since the Unix epoch, UTC. */
+  timestamp: number;
+  /** `timestamp` as a Date (millisecond precision). */
+  time: Date;
+  actor: string;
+  action: string;
+  resource: string;
+  outcome: string;
+  severity: SeverityName;
+  severityValue: SeverityValue;
+  /** The details object, parsed. */
+  details: { [key: string]: JsonValue };
+  /** The details as the library holds them: compact JSON text, keys in logged order. */
+  detailsJson: string;
+}
+
+/** What log() records. Strings default to '', severity to INFO, details to {}. */
+export interface LogEntry {
+  actor?: string;
+  action?: string;
+  resource?: string;
+  outcome?: string;
+  severity?: SeverityLike;
+  /** A plain object (serialised with JSON.stringify) or JSON object text (passed verbatim). */
+  details?: { [key: string]: unknown } | string | null;
+}
+
+/** A query filter. undefined or null leaves a criterion unset; '' is a real criterion. */
+export interface QueryFilter {
+  actor?: string | null;
+  action?: string | null;
+  resource?: string | null;
+  outcome?: string | null;
+  minSeverity?: SeverityLike | null;
+  maxSeverity?: SeverityLike | null;
+  /** Inclusive; a Date or microseconds since the epoch. */
+  since?: Date | number | bigint | null;
+  /** Inclusive; a Date or microseconds since the epoch. */
+  until?: Date | number | bigint | null;
+  /** Only events with a greater seq (a cursor). */
+  afterSeq?: number | bigint | null;
+  /** Keep the newest N matches (still oldest first); 0 keeps none. */
+  limit?: number | bigint | null;
+}
+
+/** Logger settings; unset values keep the library defaults. */
+export interface AuditLoggerOptions {
+  /** Most events kept (default 5000, > 0). */
+  capacity?: number;
+  /** Most bytes in each of actor, action, resource, outcome (default 8 KiB). */
+  maxFieldBytes?: number;
+  /** Most bytes of details JSON text (default 64 KiB). */
+  maxDetailsBytes?: number;
+  /** Deepest nesting of details, 1 to 128 (default 32). */
+  maxDetailsDepth?: number;
+  /** Most bytes held by the ring (default 1 GiB). */
+  maxTotalBytes?: number;
+}
+
+export interface SubscriptionStats {
+  /** Events handed to the callback, whatever it did. */
+  delivered: number;
+  /** Of those, calls that threw or returned false. */
+  failed: number;
+  /** Events never handed to the callback (0: delivery is synchronous). */
+  dropped: number;
+}
+
+/** A subscriber: throw or return false to count a failure. */
+export type Subscriber = (event: AuditEvent) => unknown;
+
+export interface SubscribeOptions {
+  /** Told about each error a subscriber throws (the error is never propagated). */
+  onError?: (error: unknown, event: AuditEvent | undefined) => void;
+}
+
+/** Ends the subscription; true if it was still active. Safe inside any subscriber. */
+export interface Unsubscribe {
+  (): boolean;
+  /** Live counters; once ended, those read when it ended. */
+  stats(): SubscriptionStats;
+  /** The library's subscription id. */
+  readonly id: number;
+  /** False once unsubscribed or the logger is closed. */
+  readonly active: boolean;
+}
+
+/** An in-memory audit log keeping the newest events. */
+export declare class AuditLogger {
+  constructor(options?: number | AuditLoggerOptions);
+  /** Records an event and returns its seq; subscribers run before it returns. */
+  log(entry?: LogEntry): number;
+  /** Matching events, oldest first. */
+  query(filter?: QueryFilter): AuditEvent[];
+  /** The newest n events, oldest first (recent(0) is empty). */
+  recent(n: number): AuditEvent[];
+  /** The event with that seq, or undefined if evicted or not logged yet. */
+  get(seq: number): AuditEvent | undefined;
+  /** The export document (pretty JSON); with a path, also written there atomically. */
+  exportJson(path?: string): string;
+  /** Appends the events of an export document (text or parsed); all or nothing. */
+  importJson(doc: string | readonly object[]): number;
+  /** Like importJson, reading the document from a file. */
+  importJsonFile(path: string): number;
+  /** Events held now. */
+  readonly count: number;
+  /** Most events held. */
+  readonly capacity: number;
+  /** Events evicted so far. */
+  readonly evicted: number;
+  /** Events ever stored (count + evicted): the newest seq. */
+  readonly appended: number;
+  /** Calls fn for every event logged from now on, on the main thread. */
+  subscribe(fn: Subscriber, options?: SubscribeOptions): Unsubscribe;
+  /** The `AuditLogger *` as a koffi pointer, for C code loaded with koffi. Valid until close(). */
+  readonly nativeHandle: unknown;
+  /** True once closed. */
+  readonly closed: boolean;
+  /** Frees the logger and ends every subscription; idempotent. */
+  close(): void;
+}
+
+/** The severity number for a name in any ASCII case; throws AuditError INVALID_SEVERITY. */
+export declare function severityFromName(name: string): SeverityValue;
+/** The native library's version, "MAJOR.MINOR.PATCH". */
+export declare function version(): string;
+/** The path the native library is (or would be) loaded from. */
+export declare function libraryPath(): string;

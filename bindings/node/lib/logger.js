@@ -1,0 +1,238 @@
+'use strict';
+// AuditLogger: the JS face of one AuditLogger handle.
+
+const { native, koffi } = require('./native');
+const { check, Status } = require('./errors');
+const { text, count, onlyKeys } = require('./args');
+const { severityValue } = require('./severity');
+const { takeList } = require('./events');
+const { withFilter } = require('./filter');
+const { subscribe } = require('./subscriptions');
+
+const CONFIG_SETTERS = {
+  capacity: 'audit_config_set_capacity',
+  maxFieldBytes: 'audit_config_set_max_field_bytes',
+  maxDetailsBytes: 'audit_config_set_max_details_bytes',
+  maxDetailsDepth: 'audit_config_set_max_details_depth',
+  maxTotalBytes: 'audit_config_set_max_total_bytes',
+};
+const LOG_KEYS = ['actor', 'action', 'resource', 'outcome', 'severity', 'details'];
+
+class AuditLogger {
+  #lib;
+  #handle;
+  #dispatching = 0; // subscriber callbacks of this logger now running
+  #subscriptions = new Set(); // end() of each active subscription
+
+  /**
+   * new AuditLogger(), new AuditLogger(capacity), or new AuditLogger({ capacity,
+   * maxFieldBytes, maxDetailsBytes, maxDetailsDepth, maxTotalBytes }); unset
+   * values keep the library defaults (capacity 5000).
+   */
+  constructor(options = {}) {
+    if (typeof options === 'number' || typeof options === 'bigint') options = { capacity: options };
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('AuditLogger options must be a capacity or an object');
+    }
+    onlyKeys('AuditLogger', options, Object.keys(CONFIG_SETTERS));
+    const lib = native();
+    const config = lib.audit_config_new();
+    if (!config) throw new Error('audit-logger: audit_config_new failed');
+    try {
+      for (const [key, setter] of Object.entries(CONFIG_SETTERS)) {
+        if (options[key] !== undefined) check(lib, lib[setter](config, count(key, options[key])));
+      }
+      const out = [null];
+      check(lib, lib.audit_logger_new_with_config(config, out));
+      this.#handle = out[0];
+    } finally {
+      lib.audit_config_free(config);
+    }
+    this.#lib = lib;
+  }
+
+  #live() {
+    if (!this.#handle) throw new Error('audit-logger: this AuditLogger is closed');
+    return this.#handle;
+  }
+
+  /**
+   * Records an event and returns its seq. Strings default to ''; severity is a
+   * name ('warning') or number (default INFO); details is a plain object
+   * (serialised with JSON.stringify) or JSON text passed verbatim.
+   * Subscribers run before this returns.
+   */
+  log(event = {}) {
+    if (event === null || typeof event !== 'object') throw new TypeError('log() takes an event object');
+    onlyKeys('log', event, LOG_KEYS);
+    const { actor = '', action = '', resource = '', outcome = '', severity = 'INFO', details } = event;
+    const handle = this.#live();
+    const lib = this.#lib;
+    let detailsJson = null;
+    if (typeof details === 'string') detailsJson = text('details', details);
+    else if (details !== undefined && details !== null) {
+      const json = JSON.stringify(details);
+      if (typeof json !== 'string') throw new TypeError('details must be an object or JSON text');
+      detailsJson = text('details', json);
+    }
+    const out = [0];
+    check(
+      lib,
+      lib.audit_log(
+        handle,
+        text('actor', actor),
+        text('action', action),
+        text('resource', resource),
+        text('outcome', outcome),
+        severityValue(lib, severity),
+        detailsJson,
+        out,
+      ),
+    );
+    return out[0];
+  }
+
+  /**
+   * The events matching `filter`, oldest first. Filter keys: actor, action,
+   * resource, outcome (exact; '' is a real filter), minSeverity, maxSeverity,
+   * since, until (Date or microseconds, inclusive), afterSeq, limit (newest N).
+   */
+  query(filter = {}) {
+    const handle = this.#live();
+    const lib = this.#lib;
+    return withFilter(lib, filter, (f) => {
+      const out = [null];
+      check(lib, lib.audit_query(handle, f, out));
+      return takeList(lib, out[0]);
+    });
+  }
+
+  /** The newest `n` events, oldest first (recent(0) is empty). */
+  recent(n) {
+    const out = [null];
+    check(this.#lib, this.#lib.audit_recent(this.#live(), count('n', n), out));
+    return takeList(this.#lib, out[0]);
+  }
+
+  /** The event with sequence number `seq`, or undefined if it is evicted or not logged yet. */
+  get(seq) {
+    const out = [null];
+    const rc = this.#lib.audit_get(this.#live(), count('seq', seq), out);
+    if (rc === Status.NOT_FOUND) return undefined;
+    check(this.#lib, rc);
+    return takeList(this.#lib, out[0])[0];
+  }
+
+  /**
+   * The export document (pretty JSON array) as a string; with `path`, also
+   * written to that file atomically (the old file stays intact on failure).
+   */
+  exportJson(path) {
+    const handle = this.#live();
+    const lib = this.#lib;
+    const out = [null];
+    check(lib, lib.audit_export_json(handle, path === undefined ? null : text('path', path), out));
+    try {
+      return koffi.decode(out[0], 'char', -1);
+    } finally {
+      lib.audit_string_free(out[0]);
+    }
+  }
+
+  /**
+   * Appends the events of an export document (JSON text, or the parsed array)
+   * and returns how many; all or nothing. Imported events keep their
+   * timestamps, get new seqs and are not passed to subscribers.
+   */
+  importJson(doc) {
+    const json = typeof doc === 'string' ? doc : JSON.stringify(doc);
+    if (typeof json !== 'string') throw new TypeError('importJson() takes JSON text or an array of events');
+    const out = [0];
+    check(this.#lib, this.#lib.audit_import_json(this.#live(), text('doc', json), out));
+    return out[0];
+  }
+
+  /** Like importJson(), reading the document from the file at `path`. */
+  importJsonFile(path) {
+    const out = [0];
+    check(this.#lib, this.#lib.audit_import_json_file(this.#live(), text('path', path), out));
+    return out[0];
+  }
+
+  /** Events held now. */
+  get count() {
+    return this.#counter('audit_logger_count');
+  }
+
+  /** The most events held. */
+  get capacity() {
+    return this.#counter('audit_logger_capacity');
+  }
+
+  /** Events evicted so far to respect the capacity or byte budget. */
+  get evicted() {
+    return this.#counter('audit_logger_evicted');
+  }
+
+  /** Events ever stored (logged or imported): count + evicted, the newest seq. */
+  get appended() {
+    return this.#counter('audit_logger_appended');
+  }
+
+  #counter(fn) {
+    return Number(this.#lib[fn](this.#live()));
+  }
+
+  /**
+   * Calls `fn(event)` for every event logged from now on, on the main thread,
+   * and returns `unsubscribe()` (true if it removed the subscription), with
+   * `unsubscribe.stats()` → { delivered, failed, dropped } and `unsubscribe.id`.
+   * A subscriber that throws or returns false counts as a failure; the error
+   * goes to `options.onError(err, event)` if given, never to the logger.
+   */
+  subscribe(fn, options = {}) {
+    const handle = this.#live();
+    return subscribe(this.#lib, handle, fn, options, {
+      enter: () => this.#dispatching++,
+      leave: () => this.#dispatching--,
+      track: (end) => this.#subscriptions.add(end),
+      forget: (end) => this.#subscriptions.delete(end),
+      closed: () => !this.#handle,
+    });
+  }
+
+  /**
+   * The `AuditLogger *` handle, as a koffi pointer, for C code loaded with
+   * koffi that logs to this logger (from its own threads, say). Valid until
+   * close(); the C code must stop using it before then.
+   */
+  get nativeHandle() {
+    return this.#live();
+  }
+
+  /** True once close() has run. */
+  get closed() {
+    return !this.#handle;
+  }
+
+  /**
+   * Frees the logger; every subscription ends. Idempotent. Not allowed inside
+   * one of this logger's subscribers, nor while other threads still log to it.
+   */
+  close() {
+    if (!this.#handle) return;
+    if (this.#dispatching > 0) {
+      throw new Error('audit-logger: close() called from one of this logger\'s own subscribers');
+    }
+    for (const end of [...this.#subscriptions]) end();
+    const handle = this.#handle;
+    this.#handle = null;
+    this.#lib.audit_logger_free(handle);
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+}
+
+module.exports = { AuditLogger };

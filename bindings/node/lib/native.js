@@ -1,0 +1,132 @@
+'use strict';
+// The C ABI of libaudit_logger, declared for koffi. Nothing here has logic
+// beyond finding and loading the library: every other module goes through
+// `native()`, which loads it on first use so that requiring the package (for
+// its constants, say) never fails.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const koffi = require('koffi');
+
+/** The repository build: <repo>/target/release/libaudit_logger.so. */
+const REPO_BUILD = path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'libaudit_logger.so');
+
+/** Where the library is looked for: AUDIT_LOGGER_LIB, else the repository build. */
+function libraryPath() {
+  return process.env.AUDIT_LOGGER_LIB || REPO_BUILD;
+}
+
+// Types, declared once per process (koffi type names are global).
+const AuditLogger = koffi.opaque('AuditLogger');
+const AuditConfig = koffi.opaque('AuditConfig');
+const AuditFilter = koffi.opaque('AuditFilter');
+const AuditEvent = koffi.opaque('AuditEvent');
+const AuditEventList = koffi.opaque('AuditEventList');
+const AuditSubscriptionStats = koffi.struct('AuditSubscriptionStats', {
+  struct_size: 'uint64_t',
+  delivered: 'uint64_t',
+  failed: 'uint64_t',
+  dropped: 'uint64_t',
+});
+// `ctx` is declared as an integer (same ABI as `void *`): the binding passes a
+// key into its own table, never a real pointer.
+const AuditCallback = koffi.proto('int32_t AuditCallback(uintptr_t ctx, const AuditEvent *event)');
+const AuditFreeCtx = koffi.proto('void AuditFreeCtx(uintptr_t ctx)');
+
+const PROTOTYPES = [
+  'const char *audit_last_error_message()',
+  'const char *audit_status_str(uint32_t status)',
+  'const char *audit_version()',
+  'void audit_string_free(void *s)',
+
+  'AuditConfig *audit_config_new()',
+  'void audit_config_free(AuditConfig *config)',
+  'uint32_t audit_config_set_capacity(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_max_field_bytes(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_max_details_bytes(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_max_details_depth(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_max_total_bytes(AuditConfig *config, size_t value)',
+
+  'uint32_t audit_logger_new_with_config(const AuditConfig *config, _Out_ AuditLogger **out)',
+  'void audit_logger_free(AuditLogger *logger)',
+  'uint64_t audit_logger_count(const AuditLogger *logger)',
+  'uint64_t audit_logger_capacity(const AuditLogger *logger)',
+  'uint64_t audit_logger_evicted(const AuditLogger *logger)',
+  'uint64_t audit_logger_appended(const AuditLogger *logger)',
+
+  'uint32_t audit_log(AuditLogger *logger, const char *actor, const char *action, ' +
+    'const char *resource, const char *outcome, uint32_t severity, const char *details_json, ' +
+    '_Out_ uint64_t *out_seq)',
+  'uint32_t audit_query(const AuditLogger *logger, const AuditFilter *filter, _Out_ AuditEventList **out)',
+  'uint32_t audit_get(const AuditLogger *logger, uint64_t seq, _Out_ AuditEventList **out)',
+  'uint32_t audit_recent(const AuditLogger *logger, size_t n, _Out_ AuditEventList **out)',
+  'uint32_t audit_export_json(const AuditLogger *logger, const char *path, _Out_ void **out_json)',
+  'uint32_t audit_import_json(AuditLogger *logger, const char *json, _Out_ size_t *out_count)',
+  'uint32_t audit_import_json_file(AuditLogger *logger, const char *path, _Out_ size_t *out_count)',
+
+  'AuditFilter *audit_filter_new()',
+  'void audit_filter_free(AuditFilter *filter)',
+  'uint32_t audit_filter_set_actor(AuditFilter *filter, const char *value)',
+  'uint32_t audit_filter_set_action(AuditFilter *filter, const char *value)',
+  'uint32_t audit_filter_set_resource(AuditFilter *filter, const char *value)',
+  'uint32_t audit_filter_set_outcome(AuditFilter *filter, const char *value)',
+  'uint32_t audit_filter_set_min_severity(AuditFilter *filter, uint32_t severity)',
+  'uint32_t audit_filter_set_max_severity(AuditFilter *filter, uint32_t severity)',
+  'uint32_t audit_filter_set_since(AuditFilter *filter, int64_t micros)',
+  'uint32_t audit_filter_set_until(AuditFilter *filter, int64_t micros)',
+  'uint32_t audit_filter_set_after_seq(AuditFilter *filter, uint64_t value)',
+  'uint32_t audit_filter_set_limit(AuditFilter *filter, size_t value)',
+
+  'size_t audit_event_list_len(const AuditEventList *list)',
+  'const AuditEvent *audit_event_list_get(const AuditEventList *list, size_t index)',
+  'void audit_event_list_free(AuditEventList *list)',
+  'uint64_t audit_event_seq(const AuditEvent *event)',
+  'int64_t audit_event_timestamp(const AuditEvent *event)',
+  'uint32_t audit_event_severity(const AuditEvent *event)',
+  'const char *audit_event_actor(const AuditEvent *event)',
+  'const char *audit_event_action(const AuditEvent *event)',
+  'const char *audit_event_resource(const AuditEvent *event)',
+  'const char *audit_event_outcome(const AuditEvent *event)',
+  'const char *audit_event_details(const AuditEvent *event)',
+
+  'const char *audit_severity_name(uint32_t severity)',
+  'uint32_t audit_severity_from_name(const char *name, _Out_ uint32_t *out)',
+
+  'uint32_t audit_subscribe(AuditLogger *logger, AuditCallback *callback, uintptr_t ctx, ' +
+    'AuditFreeCtx *free_ctx, _Out_ uint64_t *out_id)',
+  'uint32_t audit_unsubscribe(AuditLogger *logger, uint64_t id)',
+  'uint32_t audit_subscription_stats(const AuditLogger *logger, uint64_t id, ' +
+    '_Inout_ AuditSubscriptionStats *stats)',
+];
+
+let loaded = null;
+
+/**
+ * The loaded library: an object with one JS function per C function (named as
+ * in C), plus `path`. Throws an Error naming the path tried when it is missing.
+ */
+function native() {
+  if (loaded) return loaded;
+  const file = libraryPath();
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `audit-logger: native library not found at ${file} ` +
+        '(set AUDIT_LOGGER_LIB, or run `cargo build --release` in the repository root)',
+    );
+  }
+  const lib = koffi.load(file);
+  const fns = { path: file, lib };
+  for (const prototype of PROTOTYPES) {
+    const fn = lib.func(prototype);
+    fns[fn.info.name] = fn;
+  }
+  loaded = fns;
+  return loaded;
+}
+
+module.exports = {
+  koffi,
+  native,
+  libraryPath,
+  types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditCallback, AuditFreeCtx },
+};

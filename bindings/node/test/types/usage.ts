@@ -1,0 +1,68 @@
+// Compiled with `tsc -p test/types` (npm run typecheck): index.d.ts must accept
+// this typed use of the API, and reject the lines marked @ts-expect-error.
+import {
+  AuditLogger, AuditError, AuditEvent, Severity, WARNING, Status, SEVERITY_NAMES,
+  severityFromName, version, Unsubscribe, SubscriptionStats, QueryFilter,
+} from '../..';
+
+const logger = new AuditLogger({ capacity: 100, maxFieldBytes: 1024 });
+const small = new AuditLogger(10);
+
+const seq: number = logger.log({
+  actor: 'admin',
+  action: 'user.delete',
+  resource: 'user:42',
+  outcome: 'success',
+  severity: 'warning',
+  details: { reason: 'GDPR request' },
+});
+logger.log({ severity: Severity.CRITICAL, details: '{"raw":true}' });
+logger.log({ severity: WARNING });
+logger.log({});
+
+const filter: QueryFilter = { actor: '', minSeverity: 'ERROR', since: new Date(0), until: 1_800_000_000_000_000, afterSeq: seq, limit: 10 };
+const events: AuditEvent[] = logger.query(filter);
+for (const e of events) {
+  const when: Date = e.time;
+  const micros: number = e.timestamp;
+  const name: 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL' = e.severity;
+  const value: 10 | 20 | 30 | 40 = e.severityValue;
+  const reason = e.details.reason;
+  void [when, micros, name, value, reason, e.detailsJson, e.seq];
+}
+const one: AuditEvent | undefined = logger.get(seq);
+const recent: AuditEvent[] = logger.recent(5);
+const doc: string = logger.exportJson();
+const imported: number = small.importJson(doc) + small.importJson(JSON.parse(doc) as object[]);
+const counters: number[] = [logger.count, logger.capacity, logger.evicted, logger.appended];
+
+const failures: [unknown, number | undefined][] = [];
+const unsubscribe: Unsubscribe = logger.subscribe((event) => {
+  if (event.severity === 'CRITICAL') return false;
+  return undefined;
+}, { onError: (err, event) => { failures.push([err, event?.seq]); } });
+const stats: SubscriptionStats = unsubscribe.stats();
+const removed: boolean = unsubscribe();
+
+try {
+  logger.log({ severity: 'WARN' });
+} catch (err) {
+  if (err instanceof AuditError && err.status === 'INVALID_SEVERITY' && err.code === Status.INVALID_SEVERITY) {
+    failures.push([err.detail, undefined]);
+  }
+}
+
+const twenty: number = severityFromName('warning');
+const v: string = version();
+const n: string = SEVERITY_NAMES[20];
+void [one, recent, imported, counters, stats, removed, twenty, v, n];
+
+// @ts-expect-error actor must be a string
+logger.log({ actor: 42 });
+// @ts-expect-error unknown filter key
+logger.query({ min_severity: 30 });
+// @ts-expect-error count is read-only
+logger.count = 3;
+
+logger.close();
+small.close();

@@ -1,0 +1,66 @@
+"""audit-logger for Python: an embeddable, thread-safe audit log.
+
+A pure-Python ctypes binding to ``libaudit_logger`` with the public API of the
+reference implementation, so switching is one import::
+
+    from audit_logger import AuditLogger, Severity
+
+    audit = AuditLogger(capacity=2000)
+    event = audit.log(actor="admin", action="user.delete", resource="user:42",
+                      outcome="success", severity=Severity.WARNING,
+                      details={"reason": "GDPR request"})
+    audit.query(min_severity=Severity.ERROR, limit=50)
+
+The shared library is loaded on first use from ``$AUDIT_LOGGER_LIB``, else
+from the repository build (``target/release/libaudit_logger.so``).
+"""
+
+from ._native import library as _library
+from .errors import (
+    AuditError,
+    AuditIOError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidCapacityError,
+    InvalidDetailsError,
+    InvalidDocumentError,
+    InvalidSeverityError,
+    InvalidUTF8Error,
+    LoggerClosedError,
+    NotFoundError,
+    NullArgumentError,
+    Status,
+    TooLargeError,
+)
+from .event import AuditEvent, Severity
+from .logger import AuditLogger, SubscriptionStats
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The version of the loaded ``libaudit_logger`` ("MAJOR.MINOR.PATCH")."""
+    return _library().version
+
+
+__all__ = [
+    "AuditError",
+    "AuditEvent",
+    "AuditIOError",
+    "AuditLogger",
+    "InternalError",
+    "InvalidArgumentError",
+    "InvalidCapacityError",
+    "InvalidDetailsError",
+    "InvalidDocumentError",
+    "InvalidSeverityError",
+    "InvalidUTF8Error",
+    "LoggerClosedError",
+    "NotFoundError",
+    "NullArgumentError",
+    "Severity",
+    "Status",
+    "SubscriptionStats",
+    "TooLargeError",
+    "library_version",
+]

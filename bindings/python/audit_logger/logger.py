@@ -1,0 +1,479 @@
+"""``AuditLogger``: the reference implementation's API over the C library.
+
+Threading: every method may be called from any thread. Calls into the library
+release the GIL (``ctypes.CDLL``), so subscriber callbacks arriving on other
+threads, including threads Python did not create, can run meanwhile.
+Subscribers run synchronously on the thread that logged, after the event is
+stored and with no lock held; they may log and unsubscribe (themselves too),
+but must not :meth:`~AuditLogger.close` the logger.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import itertools
+import json
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+from . import _native
+from .errors import LoggerClosedError, NotFoundError, Status, make_error
+from .event import AuditEvent, Severity, to_micros
+
+Callback = Callable[[AuditEvent], Any]
+Moment = Union[float, int, datetime]
+SeverityLike = Union[Severity, int, str]
+
+_U32 = 0xFFFF_FFFF
+_U64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True)
+class SubscriptionStats:
+    """Counters of one subscription."""
+
+    delivered: int  #: events handed to the callback, whatever it did
+    failed: int  #: of those, calls that raised
+    dropped: int  #: events never handed to it (0: subscribers are synchronous)
+
+
+# The C library holds each subscription's CFUNCTYPE thunk until the
+# subscription's free_ctx runs; until then it must stay alive here, keyed by
+# the ctx the library passes back. _release is module-level and never freed,
+# so it is not torn down while it runs.
+_keepalive: Dict[int, Any] = {}
+_keys = itertools.count(1)
+
+
+@_native.FREE_CTX
+def _release(ctx: Optional[int]) -> None:
+    _keepalive.pop(ctx, None)  # type: ignore[arg-type]
+
+
+def _check(lib: _native.Library, code: int, filename: Any = None) -> None:
+    if code != Status.OK:
+        err = make_error(code, lib.audit_last_error_message().decode("utf-8", "replace"))
+        if filename is not None and isinstance(err, OSError):
+            err.filename = os.fsdecode(filename)
+        raise err
+
+
+def _text(value: Union[str, bytes], name: str) -> bytes:
+    """``value`` as the NUL-terminated UTF-8 the library takes. A NUL inside
+    would silently cut the string in C, so it is refused here."""
+    if isinstance(value, str):
+        try:
+            raw = value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise make_error(Status.INVALID_UTF8, f"{name} is not valid UTF-8: {e.reason}") from None
+    elif isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)  # passed as is: the library checks the UTF-8
+    else:
+        raise TypeError(f"{name} must be str, not {type(value).__name__}")
+    if b"\0" in raw:
+        raise make_error(
+            Status.INVALID_ARGUMENT, f"{name} contains a NUL character at byte {raw.index(0)}"
+        )
+    return raw
+
+
+def _details_text(details: Any) -> Optional[bytes]:
+    """``details`` as JSON text: a dict is serialised (key order kept), a str or
+    bytes is passed verbatim for the library to validate, None means ``{}``."""
+    if details is None:
+        return None
+    if isinstance(details, (str, bytes, bytearray)):
+        if ("\0" if isinstance(details, str) else b"\0") in details:
+            raise make_error(Status.INVALID_DETAILS, "details contains a raw NUL character")
+        return _text(details, "details")
+    if not isinstance(details, dict):
+        raise make_error(
+            Status.INVALID_DETAILS,
+            f"details must be a dict or JSON text, not {type(details).__name__}",
+        )
+    try:
+        text = json.dumps(details, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise make_error(Status.INVALID_DETAILS, f"details is not JSON-serialisable: {e}") from e
+    return _text(text, "details")
+
+
+def _severity(value: SeverityLike, name: str = "severity") -> int:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, str):
+        return Severity.from_str(value).value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a Severity, not {type(value).__name__}")
+    if not 0 <= value <= _U32:
+        raise make_error(Status.INVALID_SEVERITY, f"{name} {value} is not 10, 20, 30 or 40")
+    return value
+
+
+def _count(value: int, name: str, limit: int = _U64) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not 0 <= value <= limit:
+        raise make_error(Status.INVALID_ARGUMENT, f"{name} must be between 0 and {limit}, not {value}")
+    return value
+
+
+def _event(lib: _native.Library, ptr: int) -> AuditEvent:
+    """A Python copy of the borrowed ``AuditEvent *`` at ``ptr``."""
+    micros = lib.audit_event_timestamp(ptr)
+    details = lib.audit_event_details(ptr).decode("utf-8")
+    return AuditEvent(
+        actor=lib.audit_event_actor(ptr).decode("utf-8"),
+        action=lib.audit_event_action(ptr).decode("utf-8"),
+        resource=lib.audit_event_resource(ptr).decode("utf-8"),
+        outcome=lib.audit_event_outcome(ptr).decode("utf-8"),
+        severity=Severity(lib.audit_event_severity(ptr)),
+        details=json.loads(details),
+        timestamp=micros / 1_000_000,
+        seq=lib.audit_event_seq(ptr),
+        timestamp_us=micros,
+        details_json=details,
+    )
+
+
+def _take_list(lib: _native.Library, handle: ctypes.c_void_p) -> List[AuditEvent]:
+    """Copies the events of an ``AuditEventList`` and frees it."""
+    try:
+        return [
+            _event(lib, lib.audit_event_list_get(handle, i))
+            for i in range(lib.audit_event_list_len(handle))
+        ]
+    finally:
+        lib.audit_event_list_free(handle)
+
+
+def _take_string(lib: _native.Library, ptr: ctypes.c_void_p) -> str:
+    try:
+        return ctypes.string_at(ptr).decode("utf-8")
+    finally:
+        lib.audit_string_free(ptr)
+
+
+class AuditLogger:
+    """A thread-safe audit log keeping the newest ``capacity`` events.
+
+    The keyword-only limits are the library's configuration (bytes per string
+    field, bytes and nesting depth of ``details``, bytes held by the whole
+    ring); unset ones keep the library's defaults.
+    """
+
+    def __init__(
+        self,
+        capacity: int = 5000,
+        *,
+        max_field_bytes: Optional[int] = None,
+        max_details_bytes: Optional[int] = None,
+        max_details_depth: Optional[int] = None,
+        max_total_bytes: Optional[int] = None,
+    ) -> None:
+        lib = _native.library()
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"capacity must be an int, not {type(capacity).__name__}")
+        if capacity < 0 or capacity > _U64:
+            raise make_error(Status.INVALID_CAPACITY, f"capacity must be greater than 0, not {capacity}")
+        limits = {
+            "audit_config_set_max_field_bytes": max_field_bytes,
+            "audit_config_set_max_details_bytes": max_details_bytes,
+            "audit_config_set_max_details_depth": max_details_depth,
+            "audit_config_set_max_total_bytes": max_total_bytes,
+        }
+        handle = ctypes.c_void_p()
+        if all(v is None for v in limits.values()):
+            _check(lib, lib.audit_logger_new(capacity, ctypes.byref(handle)))
+        else:
+            config = lib.audit_config_new()
+            try:
+                _check(lib, lib.audit_config_set_capacity(config, capacity))
+                for setter, value in limits.items():
+                    if value is not None:
+                        name = setter[len("audit_config_set_"):]
+                        _check(lib, getattr(lib, setter)(config, _count(value, name)))
+                _check(lib, lib.audit_logger_new_with_config(config, ctypes.byref(handle)))
+            finally:
+                lib.audit_config_free(config)
+        self._lib = lib
+        self._handle: Optional[int] = handle.value
+        self._lock = threading.Lock()
+        self._subscriptions: List[Tuple[Callback, int]] = []
+        self._in_callback = threading.local()
+        self._free = weakref.finalize(self, lib.audit_logger_free, handle.value)
+
+    # -- lifetime ---------------------------------------------------------
+
+    def _h(self) -> int:
+        handle = self._handle
+        if handle is None:
+            raise make_error(Status.NULL_ARGUMENT, "the logger is closed", LoggerClosedError)
+        return handle
+
+    @property
+    def _as_parameter_(self) -> ctypes.c_void_p:
+        """Lets an ``AuditLogger`` be passed to ctypes functions taking ``AuditLogger *``."""
+        return ctypes.c_void_p(self._h())
+
+    def close(self) -> None:
+        """Frees the logger; every subscription ends. Idempotent. No other
+        thread may be using the logger, and a subscriber may not call it."""
+        if getattr(self._in_callback, "depth", 0):
+            raise RuntimeError("close() called from a subscriber of this logger")
+        self._handle = None
+        with self._lock:
+            self._subscriptions.clear()
+        self._free()
+
+    def __enter__(self) -> "AuditLogger":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<AuditLogger closed>"
+        return f"<AuditLogger count={self.count} capacity={self.capacity}>"
+
+    # -- recording and reading --------------------------------------------
+
+    def log(
+        self,
+        actor: str = "",
+        action: str = "",
+        resource: str = "",
+        outcome: str = "",
+        severity: SeverityLike = Severity.INFO,
+        details: Union[Dict[str, Any], str, None] = None,
+    ) -> AuditEvent:
+        """Records an event and returns it as stored (with its seq and timestamp).
+
+        ``details`` is a dict (serialised with its key order) or JSON object
+        text passed verbatim. Subscribers have run when this returns. Raises
+        an :class:`AuditError` subclass (a ``ValueError``) for bad input, and
+        then records nothing.
+        """
+        fields = [
+            _text(actor, "actor"),
+            _text(action, "action"),
+            _text(resource, "resource"),
+            _text(outcome, "outcome"),
+        ]
+        level = _severity(severity)
+        text = _details_text(details)
+        seq = ctypes.c_uint64()
+        lib = self._lib
+        _check(lib, lib.audit_log(self._h(), *fields, level, text, ctypes.byref(seq)))
+        try:
+            return self.get(seq.value)
+        except NotFoundError:
+            # Already evicted by loggers on other threads (or by subscribers):
+            # rebuild it from what was passed; the timestamp is approximate.
+            actor_, action_, resource_, outcome_ = (f.decode("utf-8") for f in fields)
+            return AuditEvent(
+                actor=actor_,
+                action=action_,
+                resource=resource_,
+                outcome=outcome_,
+                severity=Severity(level),
+                details=json.loads(text) if text else {},
+                seq=seq.value,
+            )
+
+    def get(self, seq: int) -> AuditEvent:
+        """The event with sequence number ``seq``; :class:`NotFoundError` (a
+        ``LookupError``) if it was evicted or not logged yet."""
+        handle = ctypes.c_void_p()
+        lib = self._lib
+        _check(lib, lib.audit_get(self._h(), _count(seq, "seq"), ctypes.byref(handle)))
+        return _take_list(lib, handle)[0]
+
+    def query(
+        self,
+        actor: Optional[str] = None,
+        action: Optional[str] = None,
+        resource: Optional[str] = None,
+        outcome: Optional[str] = None,
+        min_severity: Optional[SeverityLike] = None,
+        max_severity: Optional[SeverityLike] = None,
+        since: Optional[Moment] = None,
+        until: Optional[Moment] = None,
+        limit: Optional[int] = None,
+        after_seq: Optional[int] = None,
+    ) -> List[AuditEvent]:
+        """The matching events, oldest first.
+
+        ``None`` leaves a criterion unset; ``""`` matches only empty fields.
+        ``since``/``until`` are inclusive, in seconds (or datetimes).
+        ``limit`` keeps the newest N matches (0 keeps none); ``after_seq``
+        returns only events logged after that sequence number.
+        """
+        lib = self._lib
+        setters: List[Tuple[Any, Any]] = []
+        for name, value in (("actor", actor), ("action", action),
+                            ("resource", resource), ("outcome", outcome)):
+            if value is not None:
+                setters.append((getattr(lib, f"audit_filter_set_{name}"), _text(value, name)))
+        if min_severity is not None:
+            setters.append((lib.audit_filter_set_min_severity, _severity(min_severity, "min_severity")))
+        if max_severity is not None:
+            setters.append((lib.audit_filter_set_max_severity, _severity(max_severity, "max_severity")))
+        for setter, value, name in ((lib.audit_filter_set_since, since, "since"),
+                                    (lib.audit_filter_set_until, until, "until")):
+            if value is not None:
+                micros = to_micros(value, name)
+                if not -(2**63) <= micros < 2**63:
+                    raise make_error(Status.INVALID_ARGUMENT, f"{name} is out of range")
+                setters.append((setter, micros))
+        if limit is not None:
+            setters.append((lib.audit_filter_set_limit, _count(limit, "limit", 2**63 - 1)))
+        if after_seq is not None:
+            setters.append((lib.audit_filter_set_after_seq, _count(after_seq, "after_seq")))
+
+        handle = ctypes.c_void_p()
+        query_filter = lib.audit_filter_new()
+        try:
+            for setter, value in setters:
+                _check(lib, setter(query_filter, value))
+            _check(lib, lib.audit_query(self._h(), query_filter, ctypes.byref(handle)))
+        finally:
+            lib.audit_filter_free(query_filter)
+        return _take_list(lib, handle)
+
+    def recent(self, count: int = 20) -> List[AuditEvent]:
+        """The newest ``count`` events, oldest first (``recent(0)`` is empty)."""
+        handle = ctypes.c_void_p()
+        lib = self._lib
+        _check(lib, lib.audit_recent(self._h(), _count(count, "count", 2**63 - 1), ctypes.byref(handle)))
+        return _take_list(lib, handle)
+
+    # -- export and import ------------------------------------------------
+
+    def export_json(self, path: Union[str, "os.PathLike[str]", None] = None) -> str:
+        """Every stored event as a pretty-printed JSON array (returned), also
+        written atomically to ``path`` if given: on failure the old file stays."""
+        raw_path = os.fsencode(path) if path is not None else None
+        if raw_path is not None and b"\0" in raw_path:
+            raise make_error(Status.INVALID_ARGUMENT, "path contains a NUL character")
+        out = ctypes.c_void_p()
+        lib = self._lib
+        _check(lib, lib.audit_export_json(self._h(), raw_path, ctypes.byref(out)), raw_path)
+        return _take_string(lib, out)
+
+    def import_json(self, doc: Union[str, bytes, List[Dict[str, Any]]]) -> int:
+        """Appends the events of an exported document (text, or the parsed list);
+        returns how many. All or nothing; imported events keep their
+        timestamps, get new seqs and are not passed to subscribers."""
+        if isinstance(doc, list):
+            doc = json.dumps(doc, ensure_ascii=False)
+        raw = _text(doc, "document")
+        count = ctypes.c_size_t()
+        lib = self._lib
+        _check(lib, lib.audit_import_json(self._h(), raw, ctypes.byref(count)))
+        return count.value
+
+    def import_json_file(self, path: Union[str, "os.PathLike[str]"]) -> int:
+        """Like :meth:`import_json`, reading the document from ``path``."""
+        raw_path = os.fsencode(path)
+        if b"\0" in raw_path:
+            raise make_error(Status.INVALID_ARGUMENT, "path contains a NUL character")
+        count = ctypes.c_size_t()
+        lib = self._lib
+        _check(lib, lib.audit_import_json_file(self._h(), raw_path, ctypes.byref(count)), raw_path)
+        return count.value
+
+    # -- subscribers --------------------------------------------------------
+
+    def subscribe(self, callback: Callback) -> None:
+        """Calls ``callback(event)`` for every event logged from now on, on the
+        logging thread. An exception it raises is counted as a failure of the
+        subscription (see :meth:`subscription_stats`) and goes no further."""
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        lib, active = self._lib, self._in_callback
+
+        def trampoline(_ctx: Optional[int], event: int) -> int:
+            active.depth = getattr(active, "depth", 0) + 1
+            try:
+                callback(_event(lib, event))
+                return 0
+            except BaseException:  # noqa: B902 - nothing may unwind into C
+                return 1
+            finally:
+                active.depth -= 1
+
+        thunk = _native.CALLBACK(trampoline)
+        key = next(_keys)
+        _keepalive[key] = thunk
+        sub_id = ctypes.c_uint64()
+        with self._lock:
+            code = lib.audit_subscribe(self._h(), thunk, key, _release, ctypes.byref(sub_id))
+            if code != Status.OK:
+                del _keepalive[key]  # nothing registered: free_ctx will not run
+                _check(lib, code)
+            self._subscriptions.append((callback, sub_id.value))
+
+    def unsubscribe(self, callback: Callback) -> bool:
+        """Ends the oldest subscription of ``callback`` (compared with ``==``,
+        as the reference does, so a bound method matches a fresh
+        ``obj.method``). Returns whether one was removed. May be called from
+        inside a callback, including the one being removed."""
+        with self._lock:
+            sub_id = self._find(callback)
+            if sub_id is None:
+                return False
+            self._subscriptions = [s for s in self._subscriptions if s[1] != sub_id]
+        lib = self._lib
+        code = lib.audit_unsubscribe(self._h(), sub_id)
+        if code == Status.NOT_FOUND:
+            return False
+        _check(lib, code)
+        return True
+
+    def subscription_stats(self, callback: Callback) -> SubscriptionStats:
+        """Counters of ``callback``'s (oldest) subscription; :class:`NotFoundError`
+        if it is not subscribed."""
+        with self._lock:
+            sub_id = self._find(callback)
+        if sub_id is None:
+            raise make_error(Status.NOT_FOUND, f"{callback!r} is not subscribed")
+        stats = _native.SubscriptionStatsStruct(struct_size=ctypes.sizeof(_native.SubscriptionStatsStruct))
+        lib = self._lib
+        _check(lib, lib.audit_subscription_stats(self._h(), sub_id, ctypes.byref(stats)))
+        return SubscriptionStats(stats.delivered, stats.failed, stats.dropped)
+
+    def _find(self, callback: Callback) -> Optional[int]:
+        return next((sid for cb, sid in self._subscriptions if cb == callback), None)
+
+    # -- counters -----------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Events held now (at most ``capacity``)."""
+        return self._lib.audit_logger_count(self._h())
+
+    @property
+    def capacity(self) -> int:
+        """The most events the logger holds."""
+        return self._lib.audit_logger_capacity(self._h())
+
+    @property
+    def evicted(self) -> int:
+        """Events evicted so far, oldest first, to respect the capacity."""
+        return self._lib.audit_logger_evicted(self._h())
+
+    @property
+    def appended(self) -> int:
+        """Events ever stored (logged or imported): ``count + evicted``, and the
+        seq of the newest event."""
+        return self._lib.audit_logger_appended(self._h())
+
+
+__all__ = ["AuditLogger", "SubscriptionStats"]

@@ -1,0 +1,328 @@
+# frozen_string_literal: true
+
+require 'json'
+require_relative 'audit_logger/native'
+require_relative 'audit_logger/errors'
+require_relative 'audit_logger/strings'
+require_relative 'audit_logger/severity'
+require_relative 'audit_logger/event'
+require_relative 'audit_logger/subscription'
+
+# An in-memory audit log keeping the newest events, backed by libaudit_logger.
+#
+#   logger = AuditLogger.new(capacity: 1000)
+#   logger.log(actor: 'admin', action: 'user.delete', resource: 'user:42',
+#              outcome: 'success', severity: :warning, details: { reason: 'GDPR request' })
+#   logger.query(actor: 'admin', min_severity: :warning).each { |event| puts event.action }
+#   logger.close
+#
+# Every method may be called from any thread. Subscriber blocks run
+# synchronously on the thread that logged the event (or, for events logged by
+# threads Ruby did not create, on a Ruby thread ruby-ffi starts for the call).
+class AuditLogger
+  DEFAULT_CAPACITY = 5000
+
+  # Query criteria accepted by #query and #each.
+  FILTERS = %i[actor action resource outcome min_severity max_severity since until after_seq limit].freeze
+
+  # The library's version, "MAJOR.MINOR.PATCH".
+  def self.version
+    Native.text(Native.audit_version)
+  end
+
+  # Like new, but with a block: yields the logger and closes it afterwards.
+  def self.open(**settings)
+    logger = new(**settings)
+    return logger unless block_given?
+
+    begin
+      yield logger
+    ensure
+      logger.close
+    end
+  end
+
+  # capacity: the most events kept (the oldest are evicted first). The other
+  # settings are byte and depth limits (nil keeps the library default):
+  # max_field_bytes (each of actor, action, resource, outcome), max_details_bytes,
+  # max_details_depth, max_total_bytes (all events held).
+  def initialize(capacity: DEFAULT_CAPACITY, max_field_bytes: nil, max_details_bytes: nil,
+                 max_details_depth: nil, max_total_bytes: nil)
+    settings = { capacity: capacity, max_field_bytes: max_field_bytes, max_details_bytes: max_details_bytes,
+                 max_details_depth: max_details_depth, max_total_bytes: max_total_bytes }.compact
+    @handle = FFI::AutoPointer.new(new_handle(settings), Native.method(:audit_logger_free))
+    @owner = Object.new # identifies this logger's subscriptions in Subscribers
+    @lock = Mutex.new
+    @idle = ConditionVariable.new
+    @calls = 0
+  end
+
+  # Records an event and returns its sequence number. severity: :info,
+  # :warning, :error, :critical (or their names as Strings, or 10, 20, 30,
+  # 40). details: a Hash (written as JSON, key order kept), a String of JSON
+  # text (passed as is), or nil for {}. Subscriber blocks run before it returns.
+  def log(actor:, action:, resource:, outcome:, severity: :info, details: nil)
+    args = [Strings.c_string(actor, 'actor'), Strings.c_string(action, 'action'),
+            Strings.c_string(resource, 'resource'), Strings.c_string(outcome, 'outcome'),
+            AuditLogger.severity_value(severity), Strings.c_string(details_json(details), 'details')]
+    out = FFI::MemoryPointer.new(:uint64)
+    with_handle { |handle| Error.check(Native.audit_log(handle, *args, out)) }
+    out.read_uint64
+  end
+
+  # The events matching every given criterion, oldest first, as an Array of
+  # Event. Criteria (omitted or nil: not applied):
+  #   actor, action, resource, outcome  exact match ("" matches only empty fields)
+  #   min_severity, max_severity        inclusive; Symbol, String or Integer
+  #   since, until                      inclusive; Time or Integer microseconds
+  #   after_seq                         only events with a greater seq (a cursor)
+  #   limit                             only the newest `limit` matches (0: none)
+  def query(**filters)
+    with_filter(filters) do |filter|
+      with_handle { |handle| read_list { |out| Native.audit_query(handle, filter, out) } }
+    end
+  end
+
+  # Yields each event of query(**filters); an Enumerator without a block.
+  def each(**filters, &block)
+    return enum_for(:each, **filters) unless block
+
+    query(**filters).each(&block)
+    self
+  end
+
+  # The newest n events, oldest first (recent(0) is empty).
+  def recent(n = 20)
+    n = unsigned(n, 'n')
+    with_handle { |handle| read_list { |out| Native.audit_recent(handle, n, out) } }
+  end
+
+  # The event with sequence number seq; NotFoundError if it was evicted or not yet logged.
+  def get(seq)
+    with_handle { |handle| read_list { |out| Native.audit_get(handle, unsigned(seq, 'seq'), out) } }.first
+  end
+
+  # The stored events as a pretty-printed JSON document (the export format).
+  # With a path, also writes it there atomically (IoError on failure, the old
+  # file then intact).
+  def export_json(path = nil)
+    path = Strings.c_string(File.path(path), 'path') if path
+    out = FFI::MemoryPointer.new(:pointer)
+    with_handle { |handle| Error.check(Native.audit_export_json(handle, path, out)) }
+    Native.take_text(out.read_pointer)
+  end
+
+  # Appends the events of an exported document (a String, or an Array of
+  # event Hashes) with their timestamps and new sequence numbers, without
+  # passing them to subscribers. All or nothing. Returns how many were imported.
+  def import_json(document)
+    document = JSON.generate(document) if document.is_a?(Array)
+    text = Strings.c_string(document, 'document')
+    out = FFI::MemoryPointer.new(:size_t)
+    with_handle { |handle| Error.check(Native.audit_import_json(handle, text, out)) }
+    out.read(:size_t)
+  end
+
+  # Like import_json, reading the document from the file at path.
+  def import_json_file(path)
+    path = Strings.c_string(File.path(path), 'path')
+    out = FFI::MemoryPointer.new(:size_t)
+    with_handle { |handle| Error.check(Native.audit_import_json_file(handle, path, out)) }
+    out.read(:size_t)
+  end
+
+  # Events held now (at most the capacity).
+  def count
+    with_handle { |handle| Native.audit_logger_count(handle) }
+  end
+
+  # The most events held.
+  def capacity
+    with_handle { |handle| Native.audit_logger_capacity(handle) }
+  end
+
+  # Events evicted so far to respect the capacity or the byte budget.
+  def evicted
+    with_handle { |handle| Native.audit_logger_evicted(handle) }
+  end
+
+  # Events ever stored (count + evicted); also the newest event's seq.
+  def appended
+    with_handle { |handle| Native.audit_logger_appended(handle) }
+  end
+
+  # Calls the block (or `callable`) with each Event logged from now on, on the
+  # thread that logs it, after it is stored. The block may log to this logger
+  # and unsubscribe; if it raises a StandardError the error is counted as a
+  # failure (Subscription#stats, #last_error) and logging goes on. Returns a Subscription.
+  def subscribe(callable = nil, &block)
+    handler = callable || block
+    raise ArgumentError, 'subscribe needs a block or an object responding to #call' unless handler.respond_to?(:call)
+
+    key = Subscribers.add(handler, @owner)
+    out = FFI::MemoryPointer.new(:uint64)
+    begin
+      with_handle do |handle|
+        Error.check(Native.audit_subscribe(handle, Subscribers::CALLBACK, FFI::Pointer.new(key),
+                                           Subscribers::FREE_CTX, out))
+      end
+    rescue Exception # whatever failed, nothing was registered: drop the entry
+      Subscribers.remove(key)
+      raise
+    end
+    Subscription.new(self, out.read_uint64, key)
+  end
+
+  # Ends a subscription (a Subscription or its id). True if it was active,
+  # false if it had already ended (or the logger is closed).
+  def unsubscribe(subscription)
+    id = subscription.is_a?(Subscription) ? subscription.id : subscription
+    status = with_handle { |handle| Native.audit_unsubscribe(handle, unsigned(id, 'id')) }
+    return false if status == NotFoundError::CODE
+
+    Error.check(status)
+    true
+  rescue ClosedError
+    false
+  end
+
+  # The counters of a subscription (a Subscription or its id).
+  def subscription_stats(subscription)
+    id = subscription.is_a?(Subscription) ? subscription.id : subscription
+    stats = Native::SubscriptionStats.new
+    stats[:struct_size] = Native::SubscriptionStats.size
+    with_handle { |handle| Error.check(Native.audit_subscription_stats(handle, unsigned(id, 'id'), stats)) }
+    Subscription::Stats.new(delivered: stats[:delivered], failed: stats[:failed], dropped: stats[:dropped])
+  end
+
+  # Frees the logger: every subscription ends (their blocks are released).
+  # Waits for calls in progress on other threads; later calls raise
+  # ClosedError. Idempotent. Must not be called from one of its own subscribers.
+  def close
+    handle = @lock.synchronize do
+      return nil if @handle.nil?
+      raise Error, 'close called from a subscriber of this logger' if Subscribers.running?(@owner)
+
+      taken = @handle
+      @handle = nil
+      @idle.wait(@lock) while @calls.positive?
+      taken
+    end
+    handle.free
+    nil
+  end
+
+  def closed?
+    @lock.synchronize { @handle.nil? }
+  end
+
+  # The AuditLogger * handle, so the logger can be passed to other C code
+  # attached with ruby-ffi (a :pointer argument). Valid until #close.
+  def to_ptr
+    @lock.synchronize { @handle or raise ClosedError, 'the logger is closed' }
+  end
+
+  def inspect
+    closed? ? "#<#{self.class} closed>" : "#<#{self.class} count=#{count} capacity=#{capacity}>"
+  end
+
+  private
+
+  def new_handle(settings)
+    config = Native.audit_config_new
+    raise PanicError, 'audit_config_new failed' if config.null?
+
+    begin
+      settings.each do |name, value|
+        Error.check(Native.public_send(:"audit_config_set_#{name}", config, size_setting(name, value)))
+      end
+      out = FFI::MemoryPointer.new(:pointer)
+      Error.check(Native.audit_logger_new_with_config(config, out))
+      out.read_pointer
+    ensure
+      Native.audit_config_free(config)
+    end
+  end
+
+  def size_setting(name, value)
+    raise TypeError, "#{name} must be an Integer, not #{value.class}" unless value.is_a?(Integer)
+    raise InvalidCapacityError, "#{name} must not be negative (got #{value})" if value.negative?
+
+    value
+  end
+
+  # Runs the block with the live handle, counting the call so that close
+  # waits for it; raises ClosedError after close.
+  def with_handle
+    handle = @lock.synchronize do
+      raise ClosedError, 'the logger is closed' if @handle.nil?
+
+      @calls += 1
+      @handle
+    end
+    begin
+      yield handle
+    ensure
+      @lock.synchronize { @idle.broadcast if (@calls -= 1).zero? }
+    end
+  end
+
+  def details_json(details)
+    case details
+    when nil, String then details
+    when Hash then JSON.generate(details)
+    else raise TypeError, "details must be a Hash, a String of JSON or nil, not #{details.class}"
+    end
+  rescue JSON::GeneratorError => e
+    raise InvalidDetailsError, "details cannot be written as JSON: #{e.message}"
+  end
+
+  def unsigned(value, name)
+    raise TypeError, "#{name} must be an Integer, not #{value.class}" unless value.is_a?(Integer)
+    raise ArgumentError, "#{name} must not be negative (got #{value})" if value.negative?
+
+    value
+  end
+
+  # Builds an AuditFilter from the criteria, yields it, and frees it.
+  def with_filter(filters)
+    unknown = filters.keys - FILTERS
+    raise ArgumentError, "unknown filter #{unknown.first.inspect} (known: #{FILTERS.join(', ')})" if unknown.any?
+
+    filter = Native.audit_filter_new
+    raise PanicError, 'audit_filter_new failed' if filter.null?
+
+    begin
+      filters.each { |key, value| Error.check(set_criterion(filter, key, value)) unless value.nil? }
+      yield filter
+    ensure
+      Native.audit_filter_free(filter)
+    end
+  end
+
+  def set_criterion(filter, key, value)
+    case key
+    when :actor, :action, :resource, :outcome
+      Native.public_send(:"audit_filter_set_#{key}", filter, Strings.c_string(value, key.to_s))
+    when :min_severity, :max_severity
+      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.severity_value(value))
+    when :since, :until
+      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.micros(value))
+    when :after_seq, :limit
+      Native.public_send(:"audit_filter_set_#{key}", filter, unsigned(value, key.to_s))
+    end
+  end
+
+  # Yields an out-pointer for an AuditEventList, then copies the list into
+  # an Array of Event and frees it.
+  def read_list
+    out = FFI::MemoryPointer.new(:pointer)
+    Error.check(yield(out))
+    list = out.read_pointer
+    begin
+      Array.new(Native.audit_event_list_len(list)) { |i| Event.from_native(Native.audit_event_list_get(list, i)) }
+    ensure
+      Native.audit_event_list_free(list)
+    end
+  end
+end

@@ -1,0 +1,123 @@
+# frozen_string_literal: true
+
+require 'ffi'
+
+class AuditLogger
+  # The C functions of libaudit_logger (see include/audit_logger.h), attached
+  # with ruby-ffi. Internal: use the AuditLogger class.
+  #
+  # GVL rule: every function that takes a logger is attached with
+  # `blocking: true`, so Ruby releases the GVL for the length of the call.
+  # audit_log, audit_unsubscribe and audit_logger_free can run subscriber
+  # callbacks or free_ctx, which must take the GVL back (on this thread, or on
+  # ruby-ffi's callback thread when a foreign thread logs); and a thread
+  # waiting on a library lock must not hold the GVL that the lock's owner may
+  # be waiting for. Functions that only read an event, a list, a filter or a
+  # config are attached without it.
+  module Native
+    extend FFI::Library
+
+    # The shared library to load: $AUDIT_LOGGER_LIB, else the repository's
+    # release build (target/release/libaudit_logger.so).
+    def self.library_path
+      from_env = ENV.fetch('AUDIT_LOGGER_LIB', '')
+      return from_env unless from_env.empty?
+
+      File.expand_path('../../../../target/release/libaudit_logger.so', __dir__)
+    end
+
+    unless File.file?(library_path)
+      raise LoadError, "audit_logger: shared library not found at #{library_path}; " \
+                       'run `cargo build --release` in the repository root, or set AUDIT_LOGGER_LIB'
+    end
+    ffi_lib library_path
+
+    typedef :uint32, :status
+    typedef :pointer, :logger
+    typedef :pointer, :event
+    typedef :pointer, :event_list
+    typedef :pointer, :filter
+    typedef :pointer, :config
+
+    callback :audit_callback, %i[pointer event], :int32
+    callback :audit_free_ctx, %i[pointer], :void
+
+    # struct AuditSubscriptionStats (size-tagged: struct_size is set before the call).
+    class SubscriptionStats < FFI::Struct
+      layout :struct_size, :uint64,
+             :delivered, :uint64,
+             :failed, :uint64,
+             :dropped, :uint64
+    end
+
+    # Status, version, severity names: static strings, no logger.
+    attach_function :audit_last_error_message, [], :pointer
+    attach_function :audit_status_str, [:status], :pointer
+    attach_function :audit_version, [], :pointer
+    attach_function :audit_severity_name, [:uint32], :pointer
+    attach_function :audit_severity_from_name, %i[pointer pointer], :status
+    attach_function :audit_string_free, [:pointer], :void
+
+    # Configuration builder.
+    attach_function :audit_config_new, [], :config
+    attach_function :audit_config_free, [:config], :void
+    %i[capacity max_field_bytes max_details_bytes max_details_depth max_total_bytes].each do |setting|
+      attach_function :"audit_config_set_#{setting}", %i[config size_t], :status
+    end
+
+    # Query filter builder.
+    attach_function :audit_filter_new, [], :filter
+    attach_function :audit_filter_free, [:filter], :void
+    %i[actor action resource outcome].each do |field|
+      attach_function :"audit_filter_set_#{field}", %i[filter pointer], :status
+    end
+    attach_function :audit_filter_set_min_severity, %i[filter uint32], :status
+    attach_function :audit_filter_set_max_severity, %i[filter uint32], :status
+    attach_function :audit_filter_set_since, %i[filter int64], :status
+    attach_function :audit_filter_set_until, %i[filter int64], :status
+    attach_function :audit_filter_set_after_seq, %i[filter uint64], :status
+    attach_function :audit_filter_set_limit, %i[filter size_t], :status
+
+    # Events and event lists (borrowed pointers, read while the list lives).
+    attach_function :audit_event_list_len, [:event_list], :size_t
+    attach_function :audit_event_list_get, %i[event_list size_t], :event
+    attach_function :audit_event_list_free, [:event_list], :void
+    attach_function :audit_event_seq, [:event], :uint64
+    attach_function :audit_event_timestamp, [:event], :int64
+    attach_function :audit_event_severity, [:event], :uint32
+    %i[actor action resource outcome details].each do |field|
+      attach_function :"audit_event_#{field}", [:event], :pointer
+    end
+
+    # The logger: every call releases the GVL (see above).
+    attach_function :audit_logger_new_with_config, %i[config pointer], :status, blocking: true
+    attach_function :audit_logger_free, [:logger], :void, blocking: true
+    attach_function :audit_log,
+                    %i[logger pointer pointer pointer pointer uint32 pointer pointer], :status,
+                    blocking: true
+    attach_function :audit_query, %i[logger filter pointer], :status, blocking: true
+    attach_function :audit_get, %i[logger uint64 pointer], :status, blocking: true
+    attach_function :audit_recent, %i[logger size_t pointer], :status, blocking: true
+    attach_function :audit_export_json, %i[logger pointer pointer], :status, blocking: true
+    attach_function :audit_import_json, %i[logger pointer pointer], :status, blocking: true
+    attach_function :audit_import_json_file, %i[logger pointer pointer], :status, blocking: true
+    %i[count capacity evicted appended].each do |counter|
+      attach_function :"audit_logger_#{counter}", [:logger], :uint64, blocking: true
+    end
+    attach_function :audit_subscribe, %i[logger audit_callback pointer audit_free_ctx pointer], :status, blocking: true
+    attach_function :audit_unsubscribe, %i[logger uint64], :status, blocking: true
+    attach_function :audit_subscription_stats, %i[logger uint64 pointer], :status, blocking: true
+
+    # A borrowed NUL-terminated C string as a UTF-8 Ruby String (nil for NULL).
+    def self.text(pointer)
+      pointer.null? ? nil : pointer.read_string.force_encoding(Encoding::UTF_8)
+    end
+
+    # Reads and releases a `char *` the library returned.
+    def self.take_text(pointer)
+      text(pointer)
+    ensure
+      audit_string_free(pointer)
+    end
+  end
+end

@@ -1,0 +1,104 @@
+# frozen_string_literal: true
+
+class AuditLogger
+  # A subscriber registered with AuditLogger#subscribe.
+  class Subscription
+    # Counters of one subscription: events handed to the block, how many of
+    # those raised, and events never handed to it (0 for these synchronous
+    # subscriptions).
+    Stats = Struct.new(:delivered, :failed, :dropped, keyword_init: true)
+
+    # The library's subscription id.
+    attr_reader :id
+
+    def initialize(logger, id, key)
+      @logger = logger
+      @id = id
+      @key = key
+    end
+
+    # Ends the subscription: the block is not called for events logged after
+    # this returns. True if it was active, false if it had already ended.
+    # May be called from inside the block itself.
+    def unsubscribe
+      @logger.unsubscribe(self)
+    end
+
+    # The subscription's counters (a Stats); raises NotFoundError once it has ended.
+    def stats
+      @logger.subscription_stats(self)
+    end
+
+    # The last exception the block raised (counted in stats.failed), or nil;
+    # forgotten once the subscription has ended.
+    def last_error
+      Subscribers.last_error(@key)
+    end
+  end
+
+  # The blocks of every live subscription, keyed by the `ctx` given to the
+  # library. One pair of C entry points serves them all: CALLBACK finds the
+  # block for `ctx` and calls it with an Event; FREE_CTX, which the library
+  # runs exactly once when a subscription ends, drops the entry, and with it
+  # the last reference that kept the block from the garbage collector.
+  #
+  # Entries are read and removed without a Mutex (single Hash operations are
+  # atomic under the GVL), because FREE_CTX may run inside a GC finalizer.
+  module Subscribers
+    Entry = Struct.new(:block, :owner, :last_error)
+    ENTRIES = {}
+    RUNNING = :__audit_logger_running_owners
+
+    # ctx is the entry's key; returns 0 when the block returns, 1 when it raises.
+    CALLBACK = FFI::Function.new(:int32, %i[pointer pointer]) do |ctx, event|
+      deliver(ctx.address, event)
+    end
+
+    FREE_CTX = FFI::Function.new(:void, [:pointer]) do |ctx|
+      ENTRIES.delete(ctx.address)
+    end
+
+    module_function
+
+    # Registers `block` for a logger (identified by `owner`); returns the key
+    # to pass as ctx. Object ids are never reused, so keys are unique.
+    def add(block, owner)
+      entry = Entry.new(block, owner, nil)
+      ENTRIES[entry.object_id] = entry
+      entry.object_id
+    end
+
+    def remove(key)
+      ENTRIES.delete(key)
+    end
+
+    # Live subscriptions of all loggers.
+    def size
+      ENTRIES.size
+    end
+
+    def last_error(key)
+      ENTRIES[key]&.last_error
+    end
+
+    # True while the current thread runs a block subscribed to `owner`'s logger.
+    def running?(owner)
+      Thread.current[RUNNING]&.include?(owner) || false
+    end
+
+    def deliver(key, event)
+      entry = ENTRIES[key] or return 1
+      running = (Thread.current[RUNNING] ||= [])
+      running.push(entry.owner)
+      begin
+        entry.block.call(Event.from_native(event))
+        0
+      rescue StandardError => e
+        entry.last_error = e
+        1
+      ensure
+        running.pop
+      end
+    end
+  end
+end
