@@ -3,8 +3,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use parking_lot::Mutex;
-
 use super::config::Config;
 use super::error::{Error, ErrorKind, Result};
 use super::event::{Event, NewEvent};
@@ -14,6 +12,7 @@ use super::query::Filter;
 use super::queue::Delivery;
 use super::ring::Ring;
 use super::subscribers::{Callback, Subscribers, SubscriptionStats};
+use super::sync::Mutex;
 use super::timestamp::now_micros;
 
 /// A thread-safe audit log keeping the newest events in memory. Every operation

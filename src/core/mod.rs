@@ -13,6 +13,7 @@ mod queue;
 mod ring;
 mod severity;
 mod subscribers;
+mod sync;
 mod timestamp;
 
 pub use config::Config;

@@ -5,9 +5,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
-
 use super::event::Event;
+use super::sync::{Condvar, Mutex};
 
 /// What happens when a queued subscription's queue is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

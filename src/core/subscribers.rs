@@ -2,21 +2,19 @@
 //! outside every lock: synchronously on the thread that logged it, or through a
 //! bounded queue on a thread of the library's (see [`Delivery`]).
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
-
-use parking_lot::Mutex;
 
 use super::error::{Error, ErrorKind, Result};
 use super::event::Event;
 use super::queue::{Delivery, Offer, Queue};
+use super::sync::{thread, thread_local, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 thread_local! {
     /// Set on the library's delivery threads, where waiting for queues to drain
     /// would wait for oneself.
-    static ON_DELIVERY_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static ON_DELIVERY_THREAD: Cell<bool> = Cell::new(false);
 }
 
 /// A subscriber callback. It returns `true` when it handled the event and `false`
@@ -115,7 +113,7 @@ impl Subscribers {
         });
         if let Some(queue) = queue {
             let worker = sub.clone();
-            std::thread::Builder::new()
+            thread::Builder::new()
                 .name(format!("audit-deliver-{id}"))
                 .spawn(move || drain(worker, queue))
                 .map_err(|e| {
