@@ -14,7 +14,7 @@ use super::sync::{thread, thread_local, Arc, AtomicBool, AtomicU64, AtomicUsize,
 thread_local! {
     /// Set on the library's delivery threads, where waiting for queues to drain
     /// would wait for oneself.
-    static ON_DELIVERY_THREAD: Cell<bool> = Cell::new(false);
+    static ON_DELIVERY_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A subscriber callback. It returns `true` when it handled the event and `false`
