@@ -57,30 +57,35 @@ impl Event {
         for (value, name) in fields.iter().zip(FIELD_NAMES) {
             check_field(name, value, config.max_field_bytes)?;
         }
-        let details = match new.details {
-            None => "{}".to_owned(),
-            Some(text) => {
-                if text.len() > config.max_details_bytes {
-                    return Err(Error::new(
-                        ErrorKind::TooLarge,
-                        format!(
-                            "details is {} bytes, more than the limit of {}",
-                            text.len(),
-                            config.max_details_bytes
-                        ),
-                    ));
-                }
-                json::compact_details(text, config.max_details_depth)?
+        if let Some(text) = new.details {
+            if text.len() > config.max_details_bytes {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "details is {} bytes, more than the limit of {}",
+                        text.len(),
+                        config.max_details_bytes
+                    ),
+                ));
             }
-        };
-        let len = fields.iter().map(|f| f.len() + 1).sum::<usize>() + details.len() + 1;
-        let mut text = String::with_capacity(len);
-        let mut ends = [0u32; 5];
-        for (i, part) in fields.iter().copied().chain([details.as_str()]).enumerate() {
-            text.push_str(part);
-            ends[i] = u32::try_from(text.len()).expect("limits keep events below 4 GiB");
-            text.push('\0');
         }
+        // One buffer, one allocation: the four fields and details, each NUL-terminated.
+        let len =
+            fields.iter().map(|f| f.len() + 1).sum::<usize>() + new.details.map_or(2, str::len) + 1;
+        let mut text = Vec::with_capacity(len);
+        let mut ends = [0u32; 5];
+        for (i, part) in fields.iter().enumerate() {
+            text.extend_from_slice(part.as_bytes());
+            ends[i] = offset(&text);
+            text.push(0);
+        }
+        match new.details {
+            None => text.extend_from_slice(b"{}"),
+            Some(details) => json::compact_details(&mut text, details, config.max_details_depth)?,
+        }
+        ends[4] = offset(&text);
+        text.push(0);
+        let text = String::from_utf8(text).expect("built from UTF-8 parts");
         Ok(Event {
             seq: 0,
             timestamp: 0,
@@ -159,6 +164,10 @@ impl Event {
     pub fn memory_size(&self) -> usize {
         std::mem::size_of::<Event>() + self.text.len()
     }
+}
+
+fn offset(text: &[u8]) -> u32 {
+    u32::try_from(text.len()).expect("limits keep events below 4 GiB")
 }
 
 fn check_field(name: &str, value: &str, max: usize) -> Result<()> {

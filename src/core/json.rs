@@ -1,50 +1,73 @@
 //! JSON text: the injection-safe string escaper, the `details` validator, and the
 //! re-indenter that turns stored compact `details` into pretty output.
 
-use std::collections::HashSet;
 use std::fmt;
-use std::io;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde::Serializer as _;
-use serde_json::ser::Formatter;
 
 use super::error::{Error, ErrorKind, Result};
 
-/// A JSON formatter that, besides the escapes JSON requires (C0 controls, quote,
-/// backslash), also escapes DEL, U+0085 (NEL), U+2028 and U+2029, so that no string
-/// can break a record across lines in any consumer (CWE-117).
-struct SafeFormatter;
-
-impl Formatter for SafeFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if matches!(c, '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}') {
-                writer.write_all(&fragment.as_bytes()[start..i])?;
-                write!(writer, "\\u{:04x}", c as u32)?;
-                start = i + c.len_utf8();
-            }
-        }
-        writer.write_all(&fragment.as_bytes()[start..])
-    }
-}
-
-/// Appends `s` to `out` as a JSON string literal, escaped by [`SafeFormatter`].
+/// Appends `s` to `out` as a JSON string literal. Besides the escapes JSON
+/// requires (C0 controls, quote, backslash), it escapes DEL, U+0085 (NEL), U+2028
+/// and U+2029, so that no string can break a record across lines in any consumer
+/// (CWE-117). Escapes have the same form as serde_json's and Python's.
 pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
-    let mut ser = serde_json::Serializer::with_formatter(out, SafeFormatter);
-    ser.serialize_str(s)
-        .expect("writing to a Vec<u8> cannot fail");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (len, code): (usize, u32) = match bytes[i] {
+            b'"' | b'\\' | 0x00..=0x1f | 0x7f => (1, u32::from(bytes[i])),
+            0xc2 if bytes.get(i + 1) == Some(&0x85) => (2, 0x85),
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                (3, 0x2000 | u32::from(bytes[i + 2]))
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match code {
+            0x22 => out.extend_from_slice(b"\\\""),
+            0x5c => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            0x0a => out.extend_from_slice(b"\\n"),
+            0x0d => out.extend_from_slice(b"\\r"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            // 0x20a8/0x20a9 stand for U+2028/U+2029 (their last UTF-8 byte).
+            0x20a8 | 0x20a9 => out.extend_from_slice(if code == 0x20a8 {
+                b"\\u2028"
+            } else {
+                b"\\u2029"
+            }),
+            c => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(c >> 4) as usize & 0xf],
+                HEX[c as usize & 0xf],
+            ]),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Checks that `text` is one JSON object with no duplicate keys, nested at most
-/// `max_depth` levels, and returns it in compact form (key order kept, strings
-/// re-escaped by [`write_string`]).
-pub(crate) fn compact_details(text: &str, max_depth: usize) -> Result<String> {
+/// `max_depth` levels, and appends it to `out` in compact form (key order kept,
+/// strings re-escaped by [`write_string`]). On error `out` may hold a partial
+/// object; callers discard it.
+pub(crate) fn compact_details(out: &mut Vec<u8>, text: &str, max_depth: usize) -> Result<()> {
     let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r']);
     if !trimmed.starts_with('{') {
         return Err(Error::new(
@@ -52,10 +75,9 @@ pub(crate) fn compact_details(text: &str, max_depth: usize) -> Result<String> {
             "details must be a JSON object (starting with '{')",
         ));
     }
-    let mut out = Vec::with_capacity(text.len());
     let mut de = serde_json::Deserializer::from_str(text);
     Compactor {
-        out: &mut out,
+        out,
         depth: 0,
         max_depth,
     }
@@ -66,8 +88,7 @@ pub(crate) fn compact_details(text: &str, max_depth: usize) -> Result<String> {
             ErrorKind::InvalidDetails,
             format!("details is not valid JSON: {e}"),
         )
-    })?;
-    Ok(String::from_utf8(out).expect("the compactor writes UTF-8"))
+    })
 }
 
 /// Walks a JSON value with serde, writing it compactly and rejecting duplicate keys
@@ -167,19 +188,55 @@ impl<'de> Visitor<'de> for Compactor<'_> {
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> std::result::Result<(), A::Error> {
         self.enter()?;
         self.out.push(b'{');
-        let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !seen.is_empty() {
+        // Where each escaped key sits in `out`: equal keys escape to equal bytes.
+        let mut keys: Vec<(usize, usize)> = Vec::new();
+        loop {
+            if !keys.is_empty() {
                 self.out.push(b',');
             }
-            write_string(self.out, &key);
-            self.out.push(b':');
-            if !seen.insert(key) {
+            let start = self.out.len();
+            if map.next_key_seed(KeyWriter(self.out))?.is_none() {
+                if !keys.is_empty() {
+                    self.out.pop();
+                }
+                break;
+            }
+            let key = (start, self.out.len());
+            if keys
+                .iter()
+                .any(|&(s, e)| self.out[s..e] == self.out[key.0..key.1])
+            {
                 return Err(de::Error::custom("duplicate key in object"));
             }
+            keys.push(key);
+            self.out.push(b':');
             map.next_value_seed(self.nested())?;
         }
         self.out.push(b'}');
+        Ok(())
+    }
+}
+
+/// Writes an object key, escaped, without allocating it.
+struct KeyWriter<'a>(&'a mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for KeyWriter<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyWriter<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> std::result::Result<(), E> {
+        write_string(self.0, v);
         Ok(())
     }
 }
@@ -247,6 +304,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn escapes_like_serde_json_for_every_control_character() {
+        for c in (0u32..0x20).chain([0x22, 0x5c, 0x41, 0xe9, 0x1f600]) {
+            let s: String = ['a', char::from_u32(c).unwrap(), 'b'].iter().collect();
+            let mut out = Vec::new();
+            write_string(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn escapes_line_breaking_characters() {
         let mut out = Vec::new();
         write_string(&mut out, "a\nb\r\u{7f}\u{85}\u{2028}\u{2029}\"\\é");
@@ -258,9 +328,14 @@ mod tests {
 
     #[test]
     fn compacts_and_keeps_key_order() {
-        let c =
-            compact_details(" { \"z\" : 1 , \"a\" : [ true , null , 1.5 , \"x\" ] } ", 8).unwrap();
-        assert_eq!(c, r#"{"z":1,"a":[true,null,1.5,"x"]}"#);
+        let mut out = Vec::new();
+        compact_details(
+            &mut out,
+            " { \"z\" : 1 , \"a\" : [ true , null , 1.5 , \"x\" ] } ",
+            8,
+        )
+        .unwrap();
+        assert_eq!(out, br#"{"z":1,"a":[true,null,1.5,"x"]}"#);
     }
 
     #[test]
@@ -275,11 +350,13 @@ mod tests {
             r#"{"a":1,"a":2}"#,
             "null",
         ] {
-            let e = compact_details(bad, 8).unwrap_err();
+            let e = compact_details(&mut Vec::new(), bad, 8).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidDetails, "{bad}");
         }
-        assert!(compact_details(r#"{"a":{"b":{}}}"#, 3).is_ok());
-        assert!(compact_details(r#"{"a":{"b":{"c":{}}}}"#, 3).is_err());
+        assert!(compact_details(&mut Vec::new(), r#"{"a":{"b":{}}}"#, 3).is_ok());
+        assert!(compact_details(&mut Vec::new(), r#"{"a":{"b":{"c":{}}}}"#, 3).is_err());
+        assert!(compact_details(&mut Vec::new(), r#"{"a":1,"b":{"a":2},"c":3}"#, 3).is_ok());
+        assert!(compact_details(&mut Vec::new(), r#"{"a\u0041":1,"aA":2}"#, 3).is_err());
     }
 
     #[test]
