@@ -44,6 +44,9 @@ pub struct Event {
     severity: Severity,
     /// Byte offset of the NUL after each of actor, action, resource, outcome, details.
     ends: [u32; 5],
+    /// [`fingerprint`] of actor, action, resource and outcome: a query compares
+    /// these first and reads the text (elsewhere in memory) only on a match.
+    prints: [u32; 4],
     text: Box<str>,
 }
 
@@ -74,6 +77,7 @@ impl Event {
             fields.iter().map(|f| f.len() + 1).sum::<usize>() + new.details.map_or(2, str::len) + 1;
         let mut text = Vec::with_capacity(len);
         let mut ends = [0u32; 5];
+        let prints = fields.map(fingerprint);
         for (i, part) in fields.iter().enumerate() {
             text.extend_from_slice(part.as_bytes());
             ends[i] = offset(&text);
@@ -91,6 +95,7 @@ impl Event {
             timestamp: 0,
             severity: new.severity,
             ends,
+            prints,
             text: text.into_boxed_str(),
         })
     }
@@ -108,6 +113,17 @@ impl Event {
             self.ends[i - 1] as usize + 1
         };
         &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Whether string field `i` (0 actor, 1 action, 2 resource, 3 outcome) equals
+    /// `value`, whose [`fingerprint`] is `print`.
+    pub(crate) fn field_is(&self, i: usize, value: &str, print: u32) -> bool {
+        self.prints[i] == print && self.field(i) == value
+    }
+
+    /// The [`fingerprint`]s of actor, action, resource and outcome.
+    pub(crate) fn fingerprints(&self) -> &[u32; 4] {
+        &self.prints
     }
 
     /// Position of the field `i` in the NUL-separated buffer, for the C interface.
@@ -164,6 +180,14 @@ impl Event {
     pub fn memory_size(&self) -> usize {
         std::mem::size_of::<Event>() + self.text.len()
     }
+}
+
+/// A 32-bit FNV-1a hash of `s`: cheap, and enough to skip almost every
+/// non-matching event without touching its text.
+pub(crate) fn fingerprint(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn offset(text: &[u8]) -> u32 {

@@ -1,6 +1,6 @@
 //! Query filters.
 
-use super::event::Event;
+use super::event::{fingerprint, Event};
 use super::severity::Severity;
 
 /// Which events a query returns. A new filter matches every event; each criterion
@@ -34,16 +34,49 @@ impl Filter {
     /// Whether `event` passes every filter except `after_seq` and `limit`,
     /// which apply to the result as a whole.
     pub fn matches(&self, event: &Event) -> bool {
-        fn eq(want: &Option<String>, have: &str) -> bool {
-            want.as_deref().is_none_or(|w| w == have)
+        Matcher::new(self).matches(event)
+    }
+}
+
+/// A filter prepared for scanning many events: the string criteria are
+/// fingerprinted once, so most events are rejected without reading their text.
+pub(crate) struct Matcher<'a> {
+    filter: &'a Filter,
+    strings: [Option<(&'a str, u32)>; 4],
+}
+
+impl<'a> Matcher<'a> {
+    pub(crate) fn new(filter: &'a Filter) -> Self {
+        let prepare = |s: &'a Option<String>| s.as_deref().map(|s| (s, fingerprint(s)));
+        Matcher {
+            filter,
+            strings: [
+                prepare(&filter.actor),
+                prepare(&filter.action),
+                prepare(&filter.resource),
+                prepare(&filter.outcome),
+            ],
         }
-        eq(&self.actor, event.actor())
-            && eq(&self.action, event.action())
-            && eq(&self.resource, event.resource())
-            && eq(&self.outcome, event.outcome())
-            && self.min_severity.is_none_or(|s| event.severity() >= s)
-            && self.max_severity.is_none_or(|s| event.severity() <= s)
-            && self.since.is_none_or(|t| event.timestamp() >= t)
-            && self.until.is_none_or(|t| event.timestamp() <= t)
+    }
+
+    /// Whether an event with these fingerprints can match: `false` means it
+    /// certainly does not.
+    pub(crate) fn may_match(&self, prints: &[u32; 4]) -> bool {
+        self.strings
+            .iter()
+            .zip(prints)
+            .all(|(s, p)| s.is_none_or(|(_, print)| print == *p))
+    }
+
+    pub(crate) fn matches(&self, event: &Event) -> bool {
+        let f = self.filter;
+        self.strings
+            .iter()
+            .enumerate()
+            .all(|(i, s)| s.is_none_or(|(value, print)| event.field_is(i, value, print)))
+            && f.min_severity.is_none_or(|s| event.severity() >= s)
+            && f.max_severity.is_none_or(|s| event.severity() <= s)
+            && f.since.is_none_or(|t| event.timestamp() >= t)
+            && f.until.is_none_or(|t| event.timestamp() <= t)
     }
 }

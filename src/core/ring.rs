@@ -4,12 +4,15 @@
 use std::collections::VecDeque;
 
 use super::event::Event;
-use super::query::Filter;
+use super::query::{Filter, Matcher};
 
 /// Events in sequence order. Sequence numbers in the ring are contiguous: the
 /// only gaps a reader can see are at the front, where eviction happened.
 pub(crate) struct Ring {
     events: VecDeque<Event>,
+    /// The string fingerprints of `events`, index for index: a compact column a
+    /// query scans without touching the events themselves.
+    prints: VecDeque<[u32; 4]>,
     capacity: usize,
     max_bytes: usize,
     bytes: usize,
@@ -21,6 +24,7 @@ impl Ring {
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> Ring {
         Ring {
             events: VecDeque::with_capacity(capacity.min(1024)),
+            prints: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
             max_bytes,
             bytes: 0,
@@ -36,11 +40,13 @@ impl Ring {
         self.next_seq += 1;
         event.stamp(seq, timestamp);
         self.bytes += event.memory_size();
+        self.prints.push_back(*event.fingerprints());
         self.events.push_back(event);
         while self.events.len() > self.capacity
             || (self.bytes > self.max_bytes && self.events.len() > 1)
         {
             let old = self.events.pop_front().expect("the ring is not empty");
+            self.prints.pop_front();
             self.bytes -= old.memory_size();
             self.evicted += 1;
         }
@@ -55,14 +61,12 @@ impl Ring {
         let skip = filter.after_seq.map_or(0, |after| {
             usize::try_from(after.saturating_add(1).saturating_sub(first_seq)).unwrap_or(usize::MAX)
         });
-        let mut out: Vec<Event> = self
-            .events
-            .iter()
-            .skip(skip)
+        let matcher = Matcher::new(filter);
+        let mut out: Vec<Event> = (skip.min(self.events.len())..self.events.len())
             .rev()
-            .filter(|e| filter.matches(e))
+            .filter(|&i| matcher.may_match(&self.prints[i]) && matcher.matches(&self.events[i]))
             .take(limit)
-            .cloned()
+            .map(|i| self.events[i].clone())
             .collect();
         out.reverse();
         out
