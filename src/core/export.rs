@@ -1,6 +1,8 @@
 //! The JSON document format: export (pretty array, one compact object per event)
 //! and import (all-or-nothing parse of an exported document).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -9,13 +11,14 @@ use super::error::{Error, ErrorKind, Result};
 use super::event::{Event, NewEvent};
 use super::json::{write_pretty, write_string};
 use super::severity::Severity;
-use super::timestamp::{format_micros, parse_micros};
+use super::timestamp::{parse_micros, TimestampWriter};
 
 /// Appends `events` to `out` as a JSON array pretty-printed with two-space
 /// indentation; each object has the keys actor, action, resource, outcome,
 /// severity (name), details, timestamp (RFC 3339 UTC, microseconds) and seq.
 /// An empty list is `[]`. No trailing newline.
 pub fn write_document<'a>(out: &mut Vec<u8>, events: impl IntoIterator<Item = &'a Event>) {
+    let mut timestamps = TimestampWriter::default();
     let mut first = true;
     out.push(b'[');
     for event in events {
@@ -37,7 +40,7 @@ pub fn write_document<'a>(out: &mut Vec<u8>, events: impl IntoIterator<Item = &'
         out.extend_from_slice(b"    \"details\": ");
         write_pretty(out, event.details(), 2);
         out.extend_from_slice(b",\n    \"timestamp\": \"");
-        out.extend_from_slice(timestamp_text(event).as_bytes());
+        timestamps.write(out, event.timestamp());
         out.extend_from_slice(b"\",\n    \"seq\": ");
         out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
         out.extend_from_slice(b"\n  }");
@@ -66,30 +69,30 @@ pub fn write_compact(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b",\"details\":");
     out.extend_from_slice(event.details().as_bytes());
     out.extend_from_slice(b",\"timestamp\":\"");
-    out.extend_from_slice(timestamp_text(event).as_bytes());
+    TimestampWriter::default().write(out, event.timestamp());
     out.extend_from_slice(b"\",\"seq\":");
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.push(b'}');
-}
-
-fn timestamp_text(event: &Event) -> String {
-    // Timestamps come from the clock or from parsing RFC 3339, so they are always
-    // within the years 0000-9999; the fallback only guards against a broken clock.
-    format_micros(event.timestamp()).unwrap_or_else(|_| "0000-01-01T00:00:00.000000Z".into())
 }
 
 /// One object of an exported document.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Record<'a> {
-    actor: String,
-    action: String,
-    resource: String,
-    outcome: String,
-    severity: String,
+    #[serde(borrow)]
+    actor: Cow<'a, str>,
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    resource: Cow<'a, str>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+    #[serde(borrow)]
+    severity: Cow<'a, str>,
     #[serde(borrow)]
     details: &'a RawValue,
-    timestamp: String,
+    #[serde(borrow)]
+    timestamp: Cow<'a, str>,
     /// Accepted and ignored: imported events get fresh sequence numbers.
     #[allow(dead_code)]
     seq: Option<u64>,

@@ -18,17 +18,56 @@ pub fn now_micros() -> i64 {
 
 /// Formats `micros` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 pub fn format_micros(micros: i64) -> Result<String> {
-    let fmt =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                format!("timestamp {micros} is outside the years 0000-9999"),
-            )
-        })
+    let mut writer = TimestampWriter::default();
+    let mut out = Vec::with_capacity(27);
+    if !writer.write(&mut out, micros) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("timestamp {micros} is outside the years 0000-9999"),
+        ));
+    }
+    Ok(String::from_utf8(out).expect("ASCII"))
+}
+
+/// Writes timestamps as [`format_micros`] does, reusing the calendar work
+/// between timestamps in the same second (an export is in time order, so most
+/// neighbours share it).
+#[derive(Default)]
+pub(crate) struct TimestampWriter {
+    second: Option<i64>,
+    prefix: Vec<u8>,
+}
+
+impl TimestampWriter {
+    /// Appends `micros` to `out`; `false` (and `0000-01-01T00:00:00.000000Z`)
+    /// if it lies outside the years 0000-9999, which no clock or import produces.
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, micros: i64) -> bool {
+        let second = micros.div_euclid(1_000_000);
+        let fraction = micros.rem_euclid(1_000_000) as u32;
+        if self.second != Some(second) {
+            let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+            let text = OffsetDateTime::from_unix_timestamp(second)
+                .ok()
+                .and_then(|t| t.format(&fmt).ok());
+            let Some(text) = text else {
+                out.extend_from_slice(b"0000-01-01T00:00:00.000000Z");
+                return false;
+            };
+            self.prefix = text.into_bytes();
+            self.second = Some(second);
+        }
+        out.extend_from_slice(&self.prefix);
+        out.push(b'.');
+        let mut digits = [b'0'; 6];
+        let mut rest = fraction;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        out.extend_from_slice(&digits);
+        out.push(b'Z');
+        true
+    }
 }
 
 /// Parses an RFC 3339 timestamp (any offset, converted to UTC), or a timestamp
