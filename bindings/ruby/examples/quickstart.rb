@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
-# A tour of the Ruby binding: log, subscribe, query, export and import.
+# A tour of the Ruby binding: log, subscribe (synchronous and queued), query,
+# export and import.
 #   ruby -I bindings/ruby/lib bindings/ruby/examples/quickstart.rb
 # (AUDIT_LOGGER_LIB selects the library; the default is the repository's release build.)
 
@@ -13,6 +14,14 @@ AuditLogger.open(capacity: 1000) do |audit|
   # Forward every event as it is logged (here: print it; a SIEM client in real life).
   forwarded = audit.subscribe do |event|
     puts "  -> #{event.severity.to_s.upcase} #{event.actor} #{event.action} #{event.resource} #{event.outcome}"
+  end
+  # A slow consumer (a network forwarder, say) gets a queue and a thread of its
+  # own, so logging never waits for it; when the queue is full the oldest
+  # waiting event is dropped.
+  shipped = []
+  shipper = audit.subscribe(queue: 100, overflow: :drop_oldest) do |event|
+    sleep 0.01 # the network
+    shipped << event.seq
   end
 
   audit.log(actor: 'alice', action: 'login', resource: 'app', outcome: 'success')
@@ -28,6 +37,9 @@ AuditLogger.open(capacity: 1000) do |audit|
   puts "Newest two: #{audit.recent(2).map(&:seq).inspect}; event #{seq} was by #{audit.get(seq).actor}"
   puts "Subscriber stats: #{forwarded.stats.to_h}"
   forwarded.unsubscribe
+  audit.flush(timeout: 5) # wait until the queue has drained
+  puts "Shipped through the queue: #{shipped.inspect}, stats #{shipper.stats.to_h}"
+  shipper.unsubscribe
 
   Dir.mktmpdir do |dir|
     path = File.join(dir, 'audit.json')

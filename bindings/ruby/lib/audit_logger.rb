@@ -18,7 +18,10 @@ require_relative 'audit_logger/subscription'
 #
 # Every method may be called from any thread. Subscriber blocks run
 # synchronously on the thread that logged the event (or, for events logged by
-# threads Ruby did not create, on a Ruby thread ruby-ffi starts for the call).
+# threads Ruby did not create, on a Ruby thread ruby-ffi starts for the call);
+# queued subscribers' blocks (subscribe(queue: n)) run one event at a time on
+# a Ruby thread ruby-ffi starts for each call of the subscription's own
+# delivery thread.
 class AuditLogger
   DEFAULT_CAPACITY = 5000
 
@@ -60,7 +63,8 @@ class AuditLogger
   # Records an event and returns its sequence number. severity: :info,
   # :warning, :error, :critical (or their names as Strings, or 10, 20, 30,
   # 40). details: a Hash (written as JSON, key order kept), a String of JSON
-  # text (passed as is), or nil for {}. Subscriber blocks run before it returns.
+  # text (passed as is), or nil for {}. Synchronous subscriber blocks run
+  # before it returns; queued ones get the event through their queue.
   def log(actor:, action:, resource:, outcome:, severity: :info, details: nil)
     args = [Strings.c_string(actor, 'actor'), Strings.c_string(action, 'action'),
             Strings.c_string(resource, 'resource'), Strings.c_string(outcome, 'outcome'),
@@ -151,26 +155,60 @@ class AuditLogger
     with_handle { |handle| Native.audit_logger_appended(handle) }
   end
 
-  # Calls the block (or `callable`) with each Event logged from now on, on the
-  # thread that logs it, after it is stored. The block may log to this logger
-  # and unsubscribe; if it raises a StandardError the error is counted as a
-  # failure (Subscription#stats, #last_error) and logging goes on. Returns a Subscription.
-  def subscribe(callable = nil, &block)
+  # Calls the block (or `callable`) with each Event logged from now on. The
+  # block may log to this logger and unsubscribe; if it raises a
+  # StandardError the error is counted as a failure (Subscription#stats,
+  # #last_error) and logging goes on. Returns a Subscription.
+  #
+  # Synchronous (the default): the block runs on the thread that logs the
+  # event, after it is stored, before #log returns.
+  #
+  # Queued (queue: the most events waiting): events reach the block through a
+  # bounded queue, one at a time and in log order, on a thread of the
+  # subscription's own, so a slow block does not hold up the threads that
+  # log. When the queue is full, overflow: decides: :drop_oldest (the
+  # default) or :drop_newest discard an event at once; :block makes the
+  # producer wait up to block_timeout: seconds for room, then discards the
+  # new event. Discarded events count as Subscription#stats.dropped.
+  def subscribe(callable = nil, queue: nil, overflow: nil, block_timeout: nil, &block)
     handler = callable || block
     raise ArgumentError, 'subscribe needs a block or an object responding to #call' unless handler.respond_to?(:call)
 
-    key = Subscribers.add(handler, @owner)
+    queue_args = queue_settings(queue, overflow, block_timeout)
+    key = Subscribers.add(handler, @owner, queued: !queue_args.nil?)
     out = FFI::MemoryPointer.new(:uint64)
     begin
       with_handle do |handle|
-        Error.check(Native.audit_subscribe(handle, Subscribers::CALLBACK, FFI::Pointer.new(key),
-                                           Subscribers::FREE_CTX, out))
+        ctx = FFI::Pointer.new(key)
+        Error.check(if queue_args
+                      Native.audit_subscribe_queued(handle, Subscribers::CALLBACK, ctx, Subscribers::FREE_CTX,
+                                                    *queue_args, out)
+                    else
+                      Native.audit_subscribe(handle, Subscribers::CALLBACK, ctx, Subscribers::FREE_CTX, out)
+                    end)
       end
     rescue Exception # whatever failed, nothing was registered: drop the entry
       Subscribers.remove(key)
       raise
     end
-    Subscription.new(self, out.read_uint64, key)
+    Subscription.new(self, out.read_uint64, key, !queue_args.nil?)
+  end
+
+  # Waits up to `timeout` seconds until every queued subscription has handed
+  # all it holds to its block and the block has returned; raises
+  # TimeoutError if they are still busy then. Use it before #close or
+  # Subscription#unsubscribe, which discard what is still queued. Other
+  # threads keep running meanwhile (the GVL is released). Raises
+  # InvalidArgumentError inside a queued subscription's block, which would
+  # wait for itself.
+  def flush(timeout:)
+    millis = milliseconds(timeout, 'timeout')
+    if Subscribers.running_queued?
+      raise InvalidArgumentError, 'flush cannot be called from a queued subscriber\'s block'
+    end
+
+    with_handle { |handle| Error.check(Native.audit_flush(handle, millis)) }
+    nil
   end
 
   # Ends a subscription (a Subscription or its id). True if it was active,
@@ -265,6 +303,45 @@ class AuditLogger
     ensure
       @lock.synchronize { @idle.broadcast if (@calls -= 1).zero? }
     end
+  end
+
+  # [capacity, overflow, block_timeout_ms] for audit_subscribe_queued, or
+  # nil for a synchronous subscription.
+  def queue_settings(capacity, overflow, block_timeout)
+    if capacity.nil?
+      return nil if overflow.nil? && block_timeout.nil?
+
+      raise ArgumentError, 'overflow: and block_timeout: apply only to queued subscriptions (give queue:)'
+    end
+    raise TypeError, "queue must be an Integer, not #{capacity.class}" unless capacity.is_a?(Integer)
+    raise InvalidCapacityError, "queue must not be negative (got #{capacity})" if capacity.negative?
+
+    overflow ||= :drop_oldest
+    policy = Subscription::OVERFLOW.fetch(overflow) do
+      raise ArgumentError, "overflow must be one of #{Subscription::OVERFLOW.keys.map(&:inspect).join(', ')}, " \
+                           "not #{overflow.inspect}"
+    end
+    if overflow == :block && block_timeout.nil?
+      raise ArgumentError, 'overflow: :block needs block_timeout: (seconds a producer may wait for room)'
+    end
+
+    [capacity, policy, block_timeout.nil? ? 0 : milliseconds(block_timeout, 'block_timeout')]
+  end
+
+  # Seconds (an Integer, Float or Rational) as whole milliseconds for a
+  # uint32_t, rounded up.
+  def milliseconds(seconds, name)
+    unless seconds.is_a?(Numeric) && seconds.real?
+      raise TypeError, "#{name} must be a number of seconds, not #{seconds.class}"
+    end
+    raise ArgumentError, "#{name} must not be negative (got #{seconds})" if seconds.negative?
+
+    millis = (seconds * 1000).ceil
+    raise ArgumentError, "#{name} is too long (got #{seconds} s)" if millis > 0xFFFF_FFFF
+
+    millis
+  rescue FloatDomainError
+    raise ArgumentError, "#{name} must be a finite number of seconds (got #{seconds})"
   end
 
   def details_json(details)

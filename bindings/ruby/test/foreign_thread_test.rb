@@ -66,4 +66,43 @@ class ForeignThreadTest < Minitest::Test
     # After a timeout the producer threads may still use the logger: leave it open.
     logger&.close if joined
   end
+
+  # The same producers with a queued subscriber: they never wait for Ruby;
+  # the block gets the events of each thread in the order they were logged,
+  # and every event is either delivered or counted as dropped.
+  def test_queued_callbacks_from_foreign_threads
+    logger = AuditLogger.new(capacity: 1000)
+    joined = false
+    counts = Hash.new(0)
+    last_i = Hash.new(-1)
+    out_of_order = 0
+    subscription = logger.subscribe(queue: 10_000, overflow: :drop_oldest) do |event|
+      i = event.details.fetch('i')
+      out_of_order += 1 if i <= last_i[event.actor]
+      last_i[event.actor] = i
+      counts[event.actor] += 1
+    end
+
+    within(60) do
+      producer = Producer.audit_producer_start(logger, THREADS, PER_THREAD)
+      refute producer.null?
+      sleep 0.01 until Producer.audit_producer_finished(producer) != 0
+      assert_equal 0, Producer.audit_producer_join(producer)
+      joined = true
+      logger.flush(timeout: 50)
+    end
+
+    stats = subscription.stats
+    assert_equal THREADS * PER_THREAD, stats.delivered + stats.dropped
+    assert_operator stats.delivered, :>=, 10_000, 'drop-oldest delivers at least the newest queue-full'
+    assert_equal 0, stats.failed
+    assert_equal stats.delivered, counts.values.sum
+    assert_equal 0, out_of_order, 'each thread\'s events arrive in the order logged'
+    assert_operator counts.size, :<=, THREADS
+    assert counts.keys.all? { |actor| actor.match?(/\Athread-[0-3]\z/) }, counts.keys.inspect
+    assert counts.values.all? { |n| n <= PER_THREAD }, counts.inspect
+    assert_equal THREADS * PER_THREAD, logger.appended
+  ensure
+    logger&.close if joined
+  end
 end

@@ -18,6 +18,11 @@ module TestHelper
     dir.empty? ? File.join(REPO, 'tests', 'vectors') : dir
   end
 
+  # AUDIT_OVERFLOW_* name => value, read from the C header.
+  def self.overflow_policies
+    File.read(HEADER).scan(/^#define AUDIT_OVERFLOW_(\w+) (\d+)$/).to_h { |n, v| [n, Integer(v)] }
+  end
+
   # AUDIT_ERR_* name => value, read from the C header.
   def self.status_codes
     @status_codes ||= File.read(HEADER).scan(/^#define AUDIT_ERR_(\w+) (\d+)$/).to_h { |n, v| [n, Integer(v)] }
@@ -26,6 +31,16 @@ module TestHelper
   # Runs the block, failing the test if it takes longer than `seconds` (a deadlock fails fast).
   def within(seconds = 10, &block)
     Timeout.timeout(seconds, &block)
+  end
+
+  # Sleeps (so other threads, and queued subscribers' blocks, run) until the
+  # block returns a truthy value; fails the test after `seconds`.
+  def wait_for(what, seconds = 10)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+    until yield
+      flunk "still waiting for #{what} after #{seconds} s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      sleep 0.005
+    end
   end
 
   # Logs a simple event and returns its seq.

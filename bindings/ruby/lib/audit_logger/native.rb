@@ -10,7 +10,9 @@ class AuditLogger
   # `blocking: true`, so Ruby releases the GVL for the length of the call.
   # audit_log, audit_unsubscribe and audit_logger_free can run subscriber
   # callbacks or free_ctx, which must take the GVL back (on this thread, or on
-  # ruby-ffi's callback thread when a foreign thread logs); and a thread
+  # ruby-ffi's callback thread when a foreign thread logs); audit_flush, and
+  # audit_log with a full `overflow: :block` queue, wait for queued
+  # subscribers' blocks, which need the GVL to run; and a thread
   # waiting on a library lock must not hold the GVL that the lock's owner may
   # be waiting for. Functions that only read an event, a list, a filter or a
   # config are attached without it.
@@ -105,6 +107,11 @@ class AuditLogger
       attach_function :"audit_logger_#{counter}", [:logger], :uint64, blocking: true
     end
     attach_function :audit_subscribe, %i[logger audit_callback pointer audit_free_ctx pointer], :status, blocking: true
+    attach_function :audit_subscribe_queued,
+                    %i[logger audit_callback pointer audit_free_ctx size_t uint32 uint32 pointer], :status,
+                    blocking: true
+    # Waits for queued subscribers, whose blocks need the GVL to finish.
+    attach_function :audit_flush, %i[logger uint32], :status, blocking: true
     attach_function :audit_unsubscribe, %i[logger uint64], :status, blocking: true
     attach_function :audit_subscription_stats, %i[logger uint64 pointer], :status, blocking: true
 
