@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Side-by-side comparison of audit-logger (through its C ABI) with spdlog's
+ringbuffer sink and with the reference implementation, against the targets of
+docs/PERFORMANCE.md.
+
+    python3 bench/compare.py            full run: 5 repetitions, medians, about 4 minutes
+    python3 bench/compare.py --quick    smoke run (BENCH_QUICK=1 too): tiny counts, one
+                                        repetition; checks every program runs and prints
+                                        parseable results; asserts no timing
+
+It builds bench/c/bench_capi.c against the library (AUDIT_LOGGER_LIB, default
+target/release/libaudit_logger.so, built with `cargo build --release` if missing)
+and bench/spdlog/bench_spdlog.cpp against spdlog (pkg-config), runs every
+benchmark R times, interleaving the repetitions so that load on a shared machine
+hits all peers alike, and prints a Markdown table of medians with ratios and
+met/missed per target. A peer that cannot be found (spdlog, or the reference at
+../shared/reference/audit_logger.py or AUDIT_REFERENCE) is reported as skipped.
+
+A full run also writes bench/results/latest.json (every record), the plot data
+bench/results/append_vs_capacity.csv and docs/append_vs_capacity.png.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+
+# Event counts. "big" stands for 1,000,000 in a full run: the large capacity, the
+# number of events queried, exported and measured for memory.
+FULL = {
+    "reps": 5,
+    "events": 1_000_000,
+    "capacities": [1_000, 5_000, 1_000_000],  # 1 and 2 threads
+    "sweep": [1_000, 10_000, 100_000, 1_000_000],  # 1 thread, for the plot
+    "big": 1_000_000,
+    # The reference copies its buffer on each append when full: fewer events at
+    # large capacities, compared per event.
+    "ref_append": {1_000: 20_000, 5_000: 10_000, 10_000: 2_000, 100_000: 200, 1_000_000: 20},
+    "ref_query": 1_000_000,
+    "ref_export": 100_000,
+    "slow_queue": 64,
+    "timeout": 600,
+}
+QUICK = {
+    "reps": 1,
+    "events": 20_000,
+    "capacities": [1_000, 5_000, 10_000],
+    "sweep": [1_000, 10_000],
+    "big": 10_000,
+    "ref_append": {1_000: 2_000, 5_000: 1_000, 10_000: 200},
+    "ref_query": 10_000,
+    "ref_export": 2_000,
+    "slow_queue": 64,
+    "timeout": 60,
+}
+
+
+def say(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---- building -------------------------------------------------------------------
+
+
+def library_path():
+    env = os.environ.get("AUDIT_LOGGER_LIB")
+    lib = Path(env) if env else REPO / "target/release/libaudit_logger.so"
+    if not lib.is_file() and not env:
+        say(f"== {lib} is missing: cargo build --release")
+        run(["cargo", "build", "--release"], cwd=REPO)
+    if not lib.is_file():
+        sys.exit(f"compare: library not found at {lib}; run `cargo build --release` first")
+    return lib.resolve()
+
+
+def build(build_dir, lib):
+    """Compiles the peers' programs into build_dir; returns {peer: argv prefix}."""
+    libdir = build_dir / "lib"
+    libdir.mkdir(parents=True, exist_ok=True)
+    # The library's SONAME is libaudit_logger.so.0: link and run through symlinks.
+    for name in ("libaudit_logger.so", "libaudit_logger.so.0"):
+        link = libdir / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(lib)
+    cc = os.environ.get("CC", "cc")
+    run([cc, "-O2", "-std=c11", "-Wall", "-Wextra", f"-I{REPO / 'include'}",
+         str(BENCH / "c/bench_capi.c"), "-o", str(build_dir / "bench_capi"),
+         f"-L{libdir}", f"-Wl,-rpath,{libdir}", "-laudit_logger", "-lpthread"])
+    peers = {"ours": [str(build_dir / "bench_capi")]}
+
+    try:
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "spdlog"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        cxx = os.environ.get("CXX", "c++")
+        run([cxx, "-O2", "-std=c++17", "-Wall", "-Wextra", str(BENCH / "spdlog/bench_spdlog.cpp"),
+             "-o", str(build_dir / "bench_spdlog"), *flags])
+        peers["spdlog"] = [str(build_dir / "bench_spdlog")]
+    except (OSError, subprocess.CalledProcessError) as e:
+        say(f"== spdlog peer skipped (install libspdlog-dev and pkg-config): {e}")
+
+    reference = Path(os.environ.get("AUDIT_REFERENCE",
+                                    REPO.parent / "shared/reference/audit_logger.py"))
+    if reference.is_file():
+        peers["reference"] = [sys.executable, str(BENCH / "reference/bench_reference.py")]
+    else:
+        say(f"== reference peer skipped: {reference} not found (set AUDIT_REFERENCE)")
+    return peers
+
+
+# ---- running --------------------------------------------------------------------
+
+
+def capacities(cfg):
+    """Every capacity measured, with the thread counts measured at it."""
+    return [(cap, (1, 2) if cap in cfg["capacities"] else (1,))
+            for cap in sorted(set(cfg["capacities"]) | set(cfg["sweep"]))]
+
+
+def plan(cfg, peers):
+    """Every (peer, arguments) to run once per repetition."""
+    jobs = []
+    for peer in ("ours", "spdlog"):
+        for cap, threads in capacities(cfg):
+            for t in threads:
+                jobs.append((peer, ["append", cap, t, cfg["events"]]))
+    jobs += [
+        ("ours", ["format", cfg["events"]]),
+        ("spdlog", ["format", cfg["events"]]),
+        ("ours", ["query", cfg["big"]]),
+        ("ours", ["document", cfg["big"]]),
+        ("ours", ["memory", cfg["big"]]),
+        ("spdlog", ["memory", cfg["big"]]),
+        ("ours", ["dispatch", cfg["events"]]),
+        ("ours", ["slow", cfg["events"], cfg["slow_queue"]]),
+    ]
+    for cap, _ in capacities(cfg):
+        if cap in cfg["ref_append"]:
+            jobs.append(("reference", ["append", cap, cfg["ref_append"][cap]]))
+    jobs += [("reference", ["query", cfg["ref_query"]]),
+             ("reference", ["export", cfg["ref_export"]])]
+    return [(peer, [str(a) for a in args]) for peer, args in jobs if peer in peers]
+
+
+def run_job(peers, peer, args, timeout):
+    cmd = peers[peer] + args
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        sys.exit(f"compare: {' '.join(cmd)} exited {proc.returncode}\n{proc.stderr}")
+    records = []
+    for line in proc.stdout.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            sys.exit(f"compare: {' '.join(cmd)} printed a line that is not JSON: {line!r}")
+        if not isinstance(record, dict) or "case" not in record:
+            sys.exit(f"compare: {' '.join(cmd)} printed a record without a case: {line!r}")
+        records.append(dict(record, peer=peer))
+    if not records:
+        sys.exit(f"compare: {' '.join(cmd)} printed no results")
+    return records
+
+
+class Results:
+    def __init__(self, records):
+        self.records = records
+
+    def median(self, peer, case, field, **match):
+        values = [r[field] for r in self.records
+                  if r["peer"] == peer and r["case"] == case
+                  and all(r.get(k) == v for k, v in match.items())]
+        return statistics.median(values) if values else None
+
+
+# ---- reporting ------------------------------------------------------------------
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "n/a"
+    if abs(v) >= 1e6:
+        text = f"{v / 1e6:.2f} M"
+    elif abs(v) >= 100:
+        text = f"{v:,.0f}"
+    elif abs(v) >= 1:
+        text = f"{v:.2f}"
+    else:
+        text = f"{v:.4f}"
+    return f"{text} {unit}".strip().replace("M ", "M")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.2f}x"
+
+
+def target_rows(res, cfg, quick):
+    """(target, ours, peer, ratio, goal, met) per target; ratio > 1 means we are faster
+    except where the goal says otherwise."""
+    big = cfg["big"]
+    rows = []
+
+    def eps(peer, cap, threads=1):
+        return res.median(peer, "append", "events_per_s", capacity=cap, threads=threads)
+
+    def ns(cap):
+        return res.median("ours", "append", "ns_per_event", capacity=cap, threads=1)
+
+    def status(ok):
+        if ok is None:
+            return "n/a"
+        return "(quick)" if quick else ("met" if ok else "missed")
+
+    def row(target, ours, peer, r, goal, ok):
+        rows.append((target, ours, peer, fmt_ratio(r), goal, status(ok)))
+
+    def check(value, test):
+        return None if value is None else test(value)
+
+    r = ratio(eps("ours", 5000), eps("spdlog", 5000))
+    row("append, 1 thread, capacity 5000: ours / spdlog ringbuffer_sink_mt",
+        fmt(eps("ours", 5000), "ev/s"), fmt(eps("spdlog", 5000), "ev/s"), r,
+        ">= 1x (aim 1.5x)", check(r, lambda x: x >= 1))
+    r = ratio(eps("ours", 5000), eps("reference", 5000))
+    row("append, 1 thread, capacity 5000: ours / reference",
+        fmt(eps("ours", 5000), "ev/s"), fmt(eps("reference", 5000), "ev/s"), r,
+        ">= 50x", check(r, lambda x: x >= 50))
+    small = min(cfg["capacities"])
+    r = ratio(ns(big), ns(small))
+    row(f"append cost at capacity {big:,} / at {small:,} (ns per event)",
+        fmt(ns(big), "ns"), fmt(ns(small), "ns"), r, "<= 1.3x", check(r, lambda x: x <= 1.3))
+    r = ratio(eps("ours", 5000, 2), eps("ours", 5000))
+    row("append, capacity 5000: 2 threads aggregate / 1 thread",
+        fmt(eps("ours", 5000, 2), "ev/s"), fmt(eps("ours", 5000), "ev/s"), r,
+        ">= 1x", check(r, lambda x: x >= 1))
+    r = ratio(eps("ours", 5000, 2), eps("spdlog", 5000, 2))
+    row("append, capacity 5000, 2 threads: ours / spdlog",
+        fmt(eps("ours", 5000, 2), "ev/s"), fmt(eps("spdlog", 5000, 2), "ev/s"), r,
+        ">= 1.5x", check(r, lambda x: x >= 1.5))
+
+    def with_cpu(case, field, unit, **match):
+        wall = res.median("ours", case, field, **match)
+        cpu = res.median("ours", case, "cpu_" + field, **match)
+        return wall, f"{fmt(wall, unit)} (CPU {fmt(cpu)})"
+
+    q, text = with_cpu("query_actor", "ms", "ms", stored=big)
+    qr = res.median("reference", "query_actor", "ms", stored=cfg["ref_query"])
+    row(f"query actor (1% match) over {big:,} events",
+        text, fmt(qr, "ms") + f" ({cfg['ref_query']:,} ev)", ratio(qr, q),
+        "<= 2 ms", check(q, lambda x: x <= 2))
+    q, text = with_cpu("query_actor_limit50", "ms", "ms", stored=big)
+    qr = res.median("reference", "query_actor_limit50", "ms", stored=cfg["ref_query"])
+    row(f"query actor, 50 newest matches, over {big:,} events",
+        text, fmt(qr, "ms"), ratio(qr, q), "<= 0.1 ms", check(q, lambda x: x <= 0.1))
+    ex, text = with_cpu("export", "mb_per_s", "MB/s", events=big)
+    exr = res.median("reference", "export", "mb_per_s", events=cfg["ref_export"])
+    row(f"export {big:,} events as pretty JSON",
+        text, fmt(exr, "MB/s") + f" ({cfg['ref_export']:,} ev)", ratio(ex, exr),
+        ">= 250 MB/s", check(ex, lambda x: x >= 250))
+    im, text = with_cpu("import", "mb_per_s", "MB/s", events=big)
+    row(f"import that document", text, "n/a (no import)", None, ">= 150 MB/s",
+        check(im, lambda x: x >= 150))
+    mem = res.median("ours", "memory", "bytes_per_event", events=big)
+    compact = res.median("ours", "memory", "compact_json_bytes", events=big)
+    mem_spd = res.median("spdlog", "memory", "bytes_per_event", events=big)
+    r = ratio(mem, compact)
+    rows.append((f"resident bytes per stored event ({big:,} events) / compact JSON "
+                 f"({fmt(compact, 'B')})", fmt(mem, "B"), fmt(mem_spd, "B") + " (spdlog)",
+                 fmt_ratio(r), "<= 2x", status(check(r, lambda x: x <= 2))))
+    d = res.median("ours", "dispatch", "first_subscriber_ns")
+    d4 = res.median("ours", "dispatch", "per_subscriber_of_4_ns")
+    row("dispatch cost per event, 1 synchronous no-op subscriber (CPU time)",
+        fmt(d, "ns"), f"with 4: {fmt(d4, 'ns')} each", None, "<= 100 ns",
+        check(d, lambda x: x <= 100))
+    s = res.median("ours", "slow_subscriber", "ratio")
+    sw = res.median("ours", "slow_subscriber", "seconds_with")
+    so = res.median("ours", "slow_subscriber", "seconds_without")
+    rows.append((f"{cfg['events']:,} audit_log calls with a 1 s/event queued subscriber "
+                 "(drop-oldest) / without", fmt(sw, "s"), fmt(so, "s") + " (without)",
+                 fmt_ratio(s), "<= 2x", status(check(s, lambda x: x <= 2))))
+    return rows
+
+
+def append_rows(res, cfg):
+    """Per capacity and thread count: events/s and CPU ns per event of each peer."""
+    rows = []
+    for cap, threads in capacities(cfg):
+        for t in threads:
+            def med(peer, field):
+                if peer == "reference":  # single-threaded only
+                    return res.median(peer, "append", field, capacity=cap) if t == 1 else None
+                return res.median(peer, "append", field, capacity=cap, threads=t)
+
+            o, s, r = (med(p, "events_per_s") for p in ("ours", "spdlog", "reference"))
+            oc, sc, rc = (med(p, "cpu_ns_per_event") for p in ("ours", "spdlog", "reference"))
+            rows.append((f"{cap:,}", str(t), fmt(o), fmt(s), fmt_ratio(ratio(o, s)), fmt(r),
+                         fmt_ratio(ratio(o, r)), fmt(oc), fmt(sc), fmt_ratio(ratio(sc, oc)),
+                         fmt(rc)))
+    return rows
+
+
+def markdown(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot_data(res, cfg):
+    """(capacity, ours, spdlog, reference) append events/s, 1 thread."""
+    return [(cap,
+             res.median("ours", "append", "events_per_s", capacity=cap, threads=1),
+             res.median("spdlog", "append", "events_per_s", capacity=cap, threads=1),
+             res.median("reference", "append", "events_per_s", capacity=cap))
+            for cap, _ in capacities(cfg)]
+
+
+def write_plot(data, png):
+    """Log-log append throughput against capacity, with matplotlib or else gnuplot."""
+    series = [("audit-logger (C ABI)", 1, "o-"), ("spdlog ringbuffer_sink_mt", 2, "s--"),
+              ("reference (CPython)", 3, "^-")]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        plt = None
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for label, col, style in series:
+            pts = [(d[0], d[col]) for d in data if d[col]]
+            if pts:
+                ax.plot(*zip(*pts), style, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("capacity (events kept)")
+        ax.set_ylabel("append throughput, 1 thread (events/s)")
+        ax.set_title("Append throughput vs ring capacity (full ring, typical event)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(png, dpi=110)
+        return True
+    if shutil.which("gnuplot"):
+        with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
+            for d in data:
+                f.write(" ".join(str(v if v else "NaN") for v in d) + "\n")
+        plots = ", ".join(f"'{f.name}' using 1:{col + 1} with linespoints title '{label}'"
+                          for label, col, _ in series)
+        script = (f"set terminal png size 770,500; set output '{png}'; set logscale xy; "
+                  "set xlabel 'capacity (events kept)'; "
+                  "set ylabel 'append throughput, 1 thread (events/s)'; "
+                  f"set grid; plot {plots}")
+        run(["gnuplot", "-e", script])
+        os.unlink(f.name)
+        return True
+    say("== no plotter (pip install matplotlib, or apt-get install gnuplot): plot not drawn")
+    return False
+
+
+def machine():
+    info = {"python": platform.python_version(), "nproc": os.cpu_count()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        mem = Path("/proc/meminfo").read_text().split()
+        info["mem_gib"] = round(int(mem[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return info
+
+
+def git_describe():
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        return f"commit {out}"
+    except (OSError, subprocess.CalledProcessError):
+        return "an unversioned tree"
+
+
+def loadavg():
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+# ---- main -----------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")),
+                    help="smoke run: tiny counts, one repetition (also BENCH_QUICK=1)")
+    ap.add_argument("--reps", type=int, help="repetitions (default 5; 1 with --quick)")
+    ap.add_argument("--build-dir", type=Path, help="where to compile (default: a temporary dir)")
+    ap.add_argument("--out", type=Path, help="results dir (default bench/results; none with --quick)")
+    args = ap.parse_args()
+
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.reps is not None:
+        if args.reps < 1:
+            ap.error("--reps must be at least 1")
+        cfg["reps"] = args.reps
+    out = args.out or (None if args.quick else BENCH / "results")
+    tmp = None
+    build_dir = args.build_dir
+    if build_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="audit-bench-")
+        build_dir = Path(tmp.name)
+    build_dir.mkdir(parents=True, exist_ok=True)
+
+    lib = library_path()
+    say(f"== building into {build_dir} (library {lib})")
+    peers = build(build_dir, lib)
+    jobs = plan(cfg, peers)
+    say(f"== {len(jobs)} benchmarks x {cfg['reps']} repetitions"
+        f"{' (quick: counts too small to mean anything)' if args.quick else ''}")
+
+    started, load_before = time.time(), loadavg()
+    records = []
+    for rep in range(cfg["reps"]):
+        for peer, job in jobs:
+            say(f"   [{rep + 1}/{cfg['reps']}] {peer} {' '.join(job)}")
+            for record in run_job(peers, peer, job, cfg["timeout"]):
+                records.append(dict(record, rep=rep))
+    elapsed, load_after = time.time() - started, loadavg()
+    res = Results(records)
+
+    info = machine()
+    print(f"# audit-logger comparison: medians of {cfg['reps']} run(s)"
+          f"{' -- QUICK smoke run, not a measurement' if args.quick else ''}\n")
+    print(f"Machine: {info.get('cpu', '?')}, {info['nproc']} CPUs, {info.get('mem_gib', '?')} GiB; "
+          f"load average {load_before} before, {load_after} after; {elapsed:.0f} s.")
+    print(f"Library: {lib} (built {time.strftime('%Y-%m-%d %H:%M', time.gmtime(lib.stat().st_mtime))} "
+          f"UTC); benchmarks from {git_describe()}.")
+    print(f"Peers: {', '.join(peers)}. Ratios: ours / peer for throughput "
+          "(> 1 = we are faster); peer / ours for times. Status by wall-clock medians; "
+          "(CPU ...) is the same figure in process CPU time.\n")
+    print("## Targets\n")
+    print(markdown(["target", "ours", "peer / baseline", "ratio", "goal", "status"],
+                   target_rows(res, cfg, args.quick)))
+    print("\n## Append throughput (events/s, full ring, typical event)\n")
+    print(markdown(["capacity", "threads", "ours", "spdlog", "ours/spdlog", "reference",
+                    "ours/reference", "ours CPU ns/ev", "spdlog CPU ns/ev", "by CPU: ours/spdlog",
+                    "reference CPU ns/ev"], append_rows(res, cfg)))
+    print("\nCPU ns/ev: process CPU time (all threads) per event; unlike the wall clock it "
+          "leaves out time spent waiting for a CPU on a shared machine.")
+    print("Formatting the typical event with snprintf alone, part of every append figure "
+          "above (ns per event, wall / CPU): ours (3 fields) "
+          + " / ".join(fmt(res.median("ours", "format", f)) for f in ("ns_per_event", "cpu_ns_per_event"))
+          + ", spdlog (1 message) "
+          + " / ".join(fmt(res.median("spdlog", "format", f)) for f in ("ns_per_event", "cpu_ns_per_event"))
+          + ".")
+
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        data = plot_data(res, cfg)
+        with open(out / "append_vs_capacity.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["capacity", "ours_events_per_s", "spdlog_events_per_s",
+                        "reference_events_per_s"])
+            w.writerows(data)
+        (out / "latest.json").write_text(json.dumps(
+            {"config": {k: v for k, v in cfg.items() if k != "ref_append"},
+             "machine": info, "library": str(lib), "benchmarks": git_describe(),
+             "load_before": load_before, "load_after": load_after,
+             "records": records}, indent=1))
+        say(f"== results in {out}")
+        if not args.quick:
+            png = REPO / "docs/append_vs_capacity.png"
+            png.parent.mkdir(exist_ok=True)
+            if write_plot(data, png):
+                say(f"== plot in {png}")
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
