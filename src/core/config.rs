@@ -11,7 +11,7 @@ pub struct Config {
     pub capacity: usize,
     /// Most bytes (UTF-8) in each of actor, action, resource and outcome. Default 8 KiB.
     pub max_field_bytes: usize,
-    /// Most bytes of `details` JSON text as given. Default 64 KiB.
+    /// Most bytes of `details` as stored (compact JSON). Default 64 KiB.
     pub max_details_bytes: usize,
     /// Deepest nesting of arrays and objects in `details`, the top object
     /// counting as 1. Default 32; at most 128.

@@ -60,12 +60,19 @@ impl Event {
         for (value, name) in fields.iter().zip(FIELD_NAMES) {
             check_field(name, value, config.max_field_bytes)?;
         }
+        // Whitespace aside, text far longer than the limit cannot fit: refuse it
+        // before spending time on it.
         if let Some(text) = new.details {
-            if text.len() > config.max_details_bytes {
+            if text.len()
+                > config
+                    .max_details_bytes
+                    .saturating_mul(8)
+                    .saturating_add(1024)
+            {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     format!(
-                        "details is {} bytes, more than the limit of {}",
+                        "details text is {} bytes; details may hold at most {} bytes (compact)",
                         text.len(),
                         config.max_details_bytes
                     ),
@@ -86,6 +93,18 @@ impl Event {
         match new.details {
             None => text.extend_from_slice(b"{}"),
             Some(details) => json::compact_details(&mut text, details, config.max_details_depth)?,
+        }
+        // The limit applies to details as stored (compact), so an export, whose
+        // details are indented, imports into a logger with the same limits.
+        let stored = text.len() - (ends[3] as usize + 1);
+        if stored > config.max_details_bytes {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "details is {stored} bytes (compact), more than the limit of {}",
+                    config.max_details_bytes
+                ),
+            ));
         }
         ends[4] = offset(&text);
         text.push(0);

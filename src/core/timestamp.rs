@@ -87,6 +87,13 @@ pub fn parse_micros(text: &str) -> Result<i64> {
             format!("timestamp {text:?} is not RFC 3339 ({e})"),
         )
     })?;
+    let year = t.checked_to_offset(UtcOffset::UTC).map(|t| t.year());
+    if !year.is_some_and(|y| (0..=9999).contains(&y)) {
+        return Err(Error::new(
+            ErrorKind::InvalidDocument,
+            format!("timestamp {text:?} is outside the years 0000-9999 once converted to UTC"),
+        ));
+    }
     let nanos = t.unix_timestamp_nanos();
     if nanos % 1000 != 0 {
         return Err(Error::new(
@@ -125,5 +132,8 @@ mod tests {
         assert_eq!(parse_micros("1970-01-01T01:00:00+01:00").unwrap(), 0);
         assert!(parse_micros("1970-01-01T00:00:00.0000001Z").is_err());
         assert!(parse_micros("yesterday").is_err());
+        assert!(parse_micros("9999-12-31T23:30:00-01:00").is_err());
+        assert!(parse_micros("0000-01-01T00:30:00+01:00").is_err());
+        assert!(parse_micros("9999-12-31T23:30:00+01:00").is_ok());
     }
 }

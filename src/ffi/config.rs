@@ -64,8 +64,9 @@ pub unsafe extern "C" fn audit_config_set_max_field_bytes(
     set(config, |c| c.max_field_bytes = value)
 }
 
-/// Sets the most bytes of `details` JSON text (below 512 MiB, checked when a
-/// logger is made). Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+/// Sets the most bytes of `details` as stored, in compact form (below 512 MiB,
+/// checked when a logger is made). Text more than 8 times longer (plus 1 KiB)
+/// is refused before it is parsed. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// `config` is NULL or a live configuration not used by another thread.
