@@ -33,17 +33,19 @@ else()
 endif()
 
 # audit_add_checked_test(<name> SOURCES <file>... [LIBRARIES <lib>...]
-#                        [ARGS <arg>...] [VALGRIND_ARGS <arg>...])
+#                        [ARGS <arg>...] [VALGRIND_ARGS <arg>...] [ASAN_ARGS <arg>...])
 #
 # Builds <name> (C11, warnings as errors, linked with the shared library and
 # pthread) and <name>_asan (the same under AddressSanitizer and UBSan), and
 # registers three tests: <name>, <name>_valgrind (with VALGRIND_ARGS if given,
-# else ARGS) and <name>_asan.
+# else ARGS) and <name>_asan (with ASAN_ARGS if given, else ARGS).
 function(audit_add_checked_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;ARGS;VALGRIND_ARGS")
-  if(NOT arg_VALGRIND_ARGS)
-    set(arg_VALGRIND_ARGS ${arg_ARGS})
-  endif()
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;ARGS;VALGRIND_ARGS;ASAN_ARGS")
+  foreach(variant IN ITEMS VALGRIND ASAN)
+    if(NOT arg_${variant}_ARGS)
+      set(arg_${variant}_ARGS ${arg_ARGS})
+    endif()
+  endforeach()
 
   foreach(target IN ITEMS ${name} ${name}_asan)
     add_executable(${target} ${arg_SOURCES})
@@ -58,7 +60,7 @@ function(audit_add_checked_test name)
   target_link_options(${name}_asan PRIVATE ${AUDIT_SANITIZE_FLAGS})
 
   add_test(NAME ${name} COMMAND ${name} ${arg_ARGS})
-  add_test(NAME ${name}_asan COMMAND ${name}_asan ${arg_ARGS})
+  add_test(NAME ${name}_asan COMMAND ${name}_asan ${arg_ASAN_ARGS})
   set_tests_properties(${name} ${name}_asan PROPERTIES TIMEOUT ${AUDIT_TEST_TIMEOUT})
   if(AUDIT_VALGRIND_COMMAND)
     add_test(NAME ${name}_valgrind
