@@ -28,6 +28,7 @@ export declare const Status: Readonly<{
   IO: 9;
   NOT_FOUND: 10;
   PANIC: 11;
+  TIMEOUT: 12;
 }>;
 export type StatusName = keyof typeof Status;
 
@@ -114,16 +115,35 @@ export interface SubscriptionStats {
   delivered: number;
   /** Of those, calls that threw or returned false. */
   failed: number;
-  /** Events never handed to the callback (0: delivery is synchronous). */
+  /**
+   * Events never handed to the callback: discarded by a queue's overflow
+   * policy (always 0 for synchronous subscriptions). Those still queued when
+   * the subscription ends are discarded too, but the final counters are read
+   * just before that.
+   */
   dropped: number;
 }
 
 /** A subscriber: throw or return false to count a failure. */
 export type Subscriber = (event: AuditEvent) => unknown;
 
+/** What a full queue does with a new event. */
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'block';
+
+/**
+ * A bounded queue between the loggers and a subscriber. 'drop-oldest' (the
+ * default) and 'drop-newest' never make log() wait; 'block' waits up to
+ * blockTimeoutMs for room, then drops the new event.
+ */
+export type QueueOptions =
+  | { capacity: number; overflow?: 'drop-oldest' | 'drop-newest'; blockTimeoutMs?: never }
+  | { capacity: number; overflow: 'block'; blockTimeoutMs: number };
+
 export interface SubscribeOptions {
   /** Told about each error a subscriber throws (the error is never propagated). */
   onError?: (error: unknown, event: AuditEvent | undefined) => void;
+  /** Deliver through a bounded queue, drained on the main thread when it is free, instead of inside log(). */
+  queue?: QueueOptions;
 }
 
 /** Ends the subscription; true if it was still active. Safe inside any subscriber. */
@@ -133,6 +153,8 @@ export interface Unsubscribe {
   stats(): SubscriptionStats;
   /** The library's subscription id. */
   readonly id: number;
+  /** True if events come through a queue. */
+  readonly queued: boolean;
   /** False once unsubscribed or the logger is closed. */
   readonly active: boolean;
 }
@@ -162,8 +184,14 @@ export declare class AuditLogger {
   readonly evicted: number;
   /** Events ever stored (count + evicted): the newest seq. */
   readonly appended: number;
-  /** Calls fn for every event logged from now on, on the main thread. */
+  /** Calls fn for every event logged from now on, on the main thread: inside log(), or later through a queue. */
   subscribe(fn: Subscriber, options?: SubscribeOptions): Unsubscribe;
+  /**
+   * Resolves once every queued subscription has delivered what it holds (or the
+   * logger is closed); rejects with AuditError TIMEOUT after timeoutMs. Never
+   * blocks the main thread, which the queued subscribers need.
+   */
+  flush(timeoutMs: number): Promise<void>;
   /** The `AuditLogger *` as a koffi pointer, for C code loaded with koffi. Valid until close(). */
   readonly nativeHandle: unknown;
   /** True once closed. */

@@ -14,6 +14,7 @@ const STATUS_NAMES = Object.freeze({
   9: 'IO',
   10: 'NOT_FOUND',
   11: 'PANIC',
+  12: 'TIMEOUT',
 });
 
 /** Status codes by name: Status.INVALID_SEVERITY === 3. */

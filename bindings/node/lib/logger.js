@@ -2,7 +2,7 @@
 // AuditLogger: the JS face of one AuditLogger handle.
 
 const { native, koffi } = require('./native');
-const { check, Status } = require('./errors');
+const { AuditError, check, lastError, Status } = require('./errors');
 const { text, count, onlyKeys } = require('./args');
 const { severityValue } = require('./severity');
 const { takeList } = require('./events');
@@ -189,6 +189,10 @@ class AuditLogger {
    * `unsubscribe.stats()` → { delivered, failed, dropped } and `unsubscribe.id`.
    * A subscriber that throws or returns false counts as a failure; the error
    * goes to `options.onError(err, event)` if given, never to the logger.
+   * With `options.queue` = { capacity, overflow: 'drop-oldest' (default) |
+   * 'drop-newest' | 'block', blockTimeoutMs (with 'block') }, events reach
+   * `fn` through a bounded queue, later, in log order: `log()` never waits for
+   * `fn` (with 'block', only up to blockTimeoutMs for room in a full queue).
    */
   subscribe(fn, options = {}) {
     const handle = this.#live();
@@ -199,6 +203,36 @@ class AuditLogger {
       forget: (end) => this.#subscriptions.delete(end),
       closed: () => !this.#handle,
     });
+  }
+
+  /**
+   * Resolves once every queued subscription has delivered all it holds and
+   * its subscriber is idle (at once if there are none, or once the logger is
+   * closed); rejects with AuditError TIMEOUT after `timeoutMs`.
+   *
+   * Queued subscribers run on the main thread, so this must not block it:
+   * audit_flush with a real timeout would hold the main thread while the
+   * delivery threads wait for it, and could only time out. Instead it asks
+   * audit_flush with a timeout of 0, which answers at once, and between asks
+   * returns to the event loop, where the subscribers run (a 1 ms timer: a
+   * setImmediate loop would keep a core busy). Safe to call inside a
+   * subscriber: the promise settles after that call has returned.
+   */
+  async flush(timeoutMs) {
+    count('timeoutMs', timeoutMs);
+    const lib = this.#lib;
+    this.#live();
+    const deadline = performance.now() + Number(timeoutMs);
+    for (;;) {
+      if (!this.#handle) return; // closed meanwhile: every queue has ended
+      const rc = lib.audit_flush(this.#handle, 0);
+      if (rc === 0) return;
+      if (rc !== Status.TIMEOUT) throw lastError(lib, rc);
+      if (performance.now() >= deadline) {
+        throw new AuditError(Status.TIMEOUT, `queued subscribers still busy after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /**

@@ -94,6 +94,10 @@ const PROTOTYPES = [
 
   'uint32_t audit_subscribe(AuditLogger *logger, AuditCallback *callback, uintptr_t ctx, ' +
     'AuditFreeCtx *free_ctx, _Out_ uint64_t *out_id)',
+  'uint32_t audit_subscribe_queued(AuditLogger *logger, AuditCallback *callback, uintptr_t ctx, ' +
+    'AuditFreeCtx *free_ctx, size_t queue_capacity, uint32_t overflow, uint32_t block_timeout_ms, ' +
+    '_Out_ uint64_t *out_id)',
+  'uint32_t audit_flush(const AuditLogger *logger, uint32_t timeout_ms)',
   'uint32_t audit_unsubscribe(AuditLogger *logger, uint64_t id)',
   'uint32_t audit_subscription_stats(const AuditLogger *logger, uint64_t id, ' +
     '_Inout_ AuditSubscriptionStats *stats)',

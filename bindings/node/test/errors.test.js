@@ -23,7 +23,7 @@ const isAudit = (status, code) => (err) => {
 test('Status maps names to the codes of the C header', () => {
   assert.deepEqual(Status, {
     NULL_ARGUMENT: 1, INVALID_UTF8: 2, INVALID_SEVERITY: 3, INVALID_DETAILS: 4, INVALID_CAPACITY: 5,
-    INVALID_ARGUMENT: 6, TOO_LARGE: 7, INVALID_DOCUMENT: 8, IO: 9, NOT_FOUND: 10, PANIC: 11,
+    INVALID_ARGUMENT: 6, TOO_LARGE: 7, INVALID_DOCUMENT: 8, IO: 9, NOT_FOUND: 10, PANIC: 11, TIMEOUT: 12,
   });
 });
 

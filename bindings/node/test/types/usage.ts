@@ -2,7 +2,7 @@
 // this typed use of the API, and reject the lines marked @ts-expect-error.
 import {
   AuditLogger, AuditError, AuditEvent, Severity, WARNING, Status, SEVERITY_NAMES,
-  severityFromName, version, Unsubscribe, SubscriptionStats, QueryFilter,
+  severityFromName, version, Unsubscribe, SubscriptionStats, QueryFilter, QueueOptions,
 } from '../..';
 
 const logger = new AuditLogger({ capacity: 100, maxFieldBytes: 1024 });
@@ -44,6 +44,13 @@ const unsubscribe: Unsubscribe = logger.subscribe((event) => {
 const stats: SubscriptionStats = unsubscribe.stats();
 const removed: boolean = unsubscribe();
 
+const queue: QueueOptions = { capacity: 1024, overflow: 'block', blockTimeoutMs: 50 };
+const queued: Unsubscribe = logger.subscribe(() => {}, { queue });
+logger.subscribe(() => {}, { queue: { capacity: 16 }, onError: () => {} });
+const isQueued: boolean = queued.queued;
+const flushed: Promise<void> = logger.flush(1000);
+void [isQueued, flushed];
+
 try {
   logger.log({ severity: 'WARN' });
 } catch (err) {
@@ -63,6 +70,12 @@ logger.log({ actor: 42 });
 logger.query({ min_severity: 30 });
 // @ts-expect-error count is read-only
 logger.count = 3;
+// @ts-expect-error 'block' needs blockTimeoutMs
+logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'block' } });
+// @ts-expect-error blockTimeoutMs only with 'block'
+logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'drop-newest', blockTimeoutMs: 5 } });
+// @ts-expect-error unknown policy
+logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'drop-all' } });
 
 logger.close();
 small.close();
