@@ -46,8 +46,12 @@ pub unsafe extern "C" fn audit_logger_new_with_config(
 }
 
 /// Releases a logger and its events. Every subscription ends: each `free_ctx`
-/// runs once, on this thread. NULL is a no-op. No other thread may be using the
-/// logger, and it must not be called from one of its own callbacks.
+/// runs once, on this thread, except for a queued subscription whose callback
+/// is running at that moment: its `free_ctx` runs on its delivery thread once
+/// the call returns. Events still queued are discarded; call `audit_flush`
+/// first to deliver them. This never waits for a delivery thread. NULL is a
+/// no-op. No other thread may be using the logger, and it must not be called
+/// from one of its own callbacks.
 ///
 /// # Safety
 /// `logger` is NULL or from `audit_logger_new*` and not yet freed.
