@@ -125,13 +125,14 @@ impl Event {
         self.timestamp = timestamp;
     }
 
+    /// Where field `i` starts: just after the NUL that ends field `i - 1`.
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1)
+            .map_or(0, |prev| self.ends[prev] as usize + 1)
+    }
+
     fn field(&self, i: usize) -> &str {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1] as usize + 1
-        };
-        &self.text[start..self.ends[i] as usize]
+        &self.text[self.start(i)..self.ends[i] as usize]
     }
 
     /// Whether string field `i` (0 actor, 1 action, 2 resource, 3 outcome) equals
@@ -147,12 +148,7 @@ impl Event {
 
     /// Position of the field `i` in the NUL-separated buffer, for the C interface.
     pub(crate) fn field_with_nul(&self, i: usize) -> &[u8] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1] as usize + 1
-        };
-        &self.text.as_bytes()[start..=self.ends[i] as usize]
+        &self.text.as_bytes()[self.start(i)..=self.ends[i] as usize]
     }
 
     /// The sequence number: assigned on append, strictly increasing per logger, never reused.
