@@ -9,6 +9,8 @@
 //! and the in-memory log exactly as they were. Each test prints a
 //! `RELIABILITY faults test=... injected=N` line (visible with `--nocapture`).
 
+mod common;
+
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
@@ -986,31 +988,6 @@ fn hostile_strings() -> Vec<String> {
     all
 }
 
-/// Raw bytes that could break a record across lines: below 0x20, DEL, and the
-/// UTF-8 of U+0085, U+2028, U+2029. A newline outside strings is layout in a
-/// pretty document and allowed there.
-fn raw_line_breakers(text: &str, pretty: bool) -> Vec<char> {
-    let (mut in_string, mut escaped) = (false, false);
-    let mut bad = Vec::new();
-    for c in text.chars() {
-        if matches!(c, '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}')
-            || (c < ' ' && !(pretty && !in_string && c == '\n'))
-        {
-            bad.push(c);
-        } else if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        }
-    }
-    bad
-}
-
 #[test]
 fn hostile_characters_are_escaped_and_parse_back_exactly() {
     let log = AuditLogger::new(1000).unwrap();
@@ -1033,15 +1010,15 @@ fn hostile_characters_are_escaped_and_parse_back_exactly() {
     }
     let events = log.query(&Filter::default());
     let doc = log.export_json();
-    assert_eq!(raw_line_breakers(&doc, true), [], "the export");
+    assert_eq!(common::raw_line_breakers(&doc, true), [], "the export");
     let exported: Vec<Value> = serde_json::from_str(&doc).unwrap();
     for ((event, exported), (s, details)) in events.iter().zip(&exported).zip(&expected) {
         let mut line = Vec::new();
         write_compact(&mut line, event);
         let line = String::from_utf8(line).unwrap();
-        assert_eq!(raw_line_breakers(&line, false), [], "{line}");
+        assert_eq!(common::raw_line_breakers(&line, false), [], "{line}");
         assert_eq!(
-            raw_line_breakers(event.details(), false),
+            common::raw_line_breakers(event.details(), false),
             [],
             "{}",
             event.details()

@@ -13,6 +13,8 @@
 //! `PROPTEST_RNG_SEED` override). Each property prints
 //! `RELIABILITY properties ...` lines of figures (visible with `--nocapture`).
 
+mod common;
+
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 
 use audit_logger::core::{
@@ -478,30 +480,6 @@ fn records() -> impl Strategy<Value = Vec<Record>> {
     prop::collection::vec(one, 1..6)
 }
 
-/// Raw characters that could break a record across lines (outside the layout
-/// newlines of a pretty document).
-fn has_raw_line_breaker(text: &str, pretty: bool) -> bool {
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if matches!(c, '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}')
-            || (c < ' ' && !(pretty && !in_string && c == '\n'))
-        {
-            return true;
-        }
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        }
-    }
-    false
-}
-
 #[test]
 fn export_then_import_keeps_every_string_value_and_timestamp() {
     let events_run = AtomicU64::new(0);
@@ -532,13 +510,17 @@ fn export_then_import_keeps_every_string_value_and_timestamp() {
             let mut line = Vec::new();
             write_compact(&mut line, e);
             let line = String::from_utf8(line).unwrap();
-            prop_assert!(!has_raw_line_breaker(&line, false), "{}", line);
+            prop_assert!(
+                common::raw_line_breakers(&line, false).is_empty(),
+                "{}",
+                line
+            );
             let parsed: Value = serde_json::from_str(&line).unwrap();
             prop_assert_eq!(&parsed["actor"], &json!(r.fields[0]));
             prop_assert_eq!(&parsed["details"], &r.details);
         }
         let export = first.export_json();
-        prop_assert!(!has_raw_line_breaker(&export, true));
+        prop_assert!(common::raw_line_breakers(&export, true).is_empty());
         let second = AuditLogger::new(100).unwrap();
         prop_assert_eq!(second.import_json(&export), Ok(records.len()));
         prop_assert_eq!(second.export_json(), export);
@@ -572,7 +554,7 @@ fn details_compaction_is_idempotent_and_keeps_the_value() {
                 .unwrap();
             let stored = log.get(seq).unwrap().details().to_string();
             prop_assert_eq!(&serde_json::from_str::<Value>(&stored).unwrap(), &details);
-            prop_assert!(!has_raw_line_breaker(&stored, false));
+            prop_assert!(common::raw_line_breakers(&stored, false).is_empty());
             let again = log
                 .log(&NewEvent {
                     details: Some(&stored),
