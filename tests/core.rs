@@ -95,7 +95,7 @@ fn dropping_the_logger_drops_each_callback_once() {
 }
 
 #[test]
-fn threads_log_concurrently_without_loss_or_duplicate_seq() {
+fn threads_log_concurrently_without_loss_or_duplicate_seq_and_in_time_order() {
     let log = Arc::new(AuditLogger::new(1000).unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
@@ -121,6 +121,8 @@ fn threads_log_concurrently_without_loss_or_duplicate_seq() {
                 let got = log.query(&Filter::default());
                 assert!(got.len() <= 1000);
                 assert!(got.windows(2).all(|w| w[1].seq() == w[0].seq() + 1));
+                // The clock is read under the ring's lock: seq order is time order.
+                assert!(got.windows(2).all(|w| w[1].timestamp() >= w[0].timestamp()));
             }
         })
     };

@@ -78,10 +78,12 @@ impl Row {
         }
     }
 
-    /// Bytes counted against the budget: the fixed overhead and the text, each
-    /// string followed by a NUL.
+    /// Bytes counted against the budget: the fixed overhead (the event and the
+    /// two reference counts of its shared text) and the text, each string
+    /// followed by a NUL.
     fn bytes(&self) -> usize {
         std::mem::size_of::<Event>()
+            + 2 * std::mem::size_of::<usize>()
             + self.fields.iter().map(|f| f.len() + 1).sum::<usize>()
             + self.details.len()
             + 1

@@ -1,9 +1,13 @@
 //! One recorded audit event, stored in a single allocation.
 
+use std::cell::Cell;
+use std::sync::Arc;
+
 use super::config::Config;
 use super::error::{Error, ErrorKind, Result};
 use super::json;
 use super::severity::Severity;
+use super::text::{fingerprint, utf8};
 
 /// What a caller supplies to record an event. The logger adds `seq` and `timestamp`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +51,9 @@ pub struct Event {
     /// [`fingerprint`] of actor, action, resource and outcome: a query compares
     /// these first and reads the text (elsewhere in memory) only on a match.
     prints: [u32; 4],
-    text: Box<str>,
+    /// Shared, so copying an event (into query results, for subscribers) is a
+    /// reference count, not an allocation.
+    text: Arc<str>,
 }
 
 const FIELD_NAMES: [&str; 4] = ["actor", "action", "resource", "outcome"];
@@ -79,43 +85,46 @@ impl Event {
                 ));
             }
         }
-        // One buffer, one allocation: the four fields and details, each NUL-terminated.
-        let len =
-            fields.iter().map(|f| f.len() + 1).sum::<usize>() + new.details.map_or(2, str::len) + 1;
-        let mut text = Vec::with_capacity(len);
+        // One buffer, one allocation: the four fields and details, each
+        // NUL-terminated, assembled in this thread's scratch buffer (details
+        // may shrink or grow as they are compacted) and copied once to the
+        // shared allocation that query results and subscribers also hold.
         let mut ends = [0u32; 5];
-        let prints = fields.map(fingerprint);
-        for (i, part) in fields.iter().enumerate() {
-            text.extend_from_slice(part.as_bytes());
-            ends[i] = offset(&text);
+        let mut prints = [0u32; 4];
+        let text = with_scratch(|text| {
+            for (i, part) in fields.iter().enumerate() {
+                prints[i] = fingerprint(part);
+                text.extend_from_slice(part.as_bytes());
+                ends[i] = offset(text);
+                text.push(0);
+            }
+            match new.details {
+                None => text.extend_from_slice(b"{}"),
+                Some(details) => json::compact_details(text, details, config.max_details_depth)?,
+            }
+            // The limit applies to details as stored (compact), so an export, whose
+            // details are indented, imports into a logger with the same limits.
+            let stored = text.len() - (ends[3] as usize + 1);
+            if stored > config.max_details_bytes {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "details is {stored} bytes (compact), more than the limit of {}",
+                        config.max_details_bytes
+                    ),
+                ));
+            }
+            ends[4] = offset(text);
             text.push(0);
-        }
-        match new.details {
-            None => text.extend_from_slice(b"{}"),
-            Some(details) => json::compact_details(&mut text, details, config.max_details_depth)?,
-        }
-        // The limit applies to details as stored (compact), so an export, whose
-        // details are indented, imports into a logger with the same limits.
-        let stored = text.len() - (ends[3] as usize + 1);
-        if stored > config.max_details_bytes {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "details is {stored} bytes (compact), more than the limit of {}",
-                    config.max_details_bytes
-                ),
-            ));
-        }
-        ends[4] = offset(&text);
-        text.push(0);
-        let text = String::from_utf8(text).expect("built from UTF-8 parts");
+            Ok(Arc::from(utf8(text).expect("built from UTF-8 parts")))
+        })?;
         Ok(Event {
             seq: 0,
             timestamp: 0,
             severity: new.severity,
             ends,
             prints,
-            text: text.into_boxed_str(),
+            text,
         })
     }
 
@@ -131,14 +140,9 @@ impl Event {
             .map_or(0, |prev| self.ends[prev] as usize + 1)
     }
 
-    fn field(&self, i: usize) -> &str {
+    /// String field `i`: 0 actor, 1 action, 2 resource, 3 outcome, 4 details.
+    pub(crate) fn field(&self, i: usize) -> &str {
         &self.text[self.start(i)..self.ends[i] as usize]
-    }
-
-    /// Whether string field `i` (0 actor, 1 action, 2 resource, 3 outcome) equals
-    /// `value`, whose [`fingerprint`] is `print`.
-    pub(crate) fn field_is(&self, i: usize, value: &str, print: u32) -> bool {
-        self.prints[i] == print && self.field(i) == value
     }
 
     /// The [`fingerprint`]s of actor, action, resource and outcome.
@@ -193,16 +197,26 @@ impl Event {
 
     /// Bytes this event holds in memory, as counted against `max_total_bytes`.
     pub fn memory_size(&self) -> usize {
-        std::mem::size_of::<Event>() + self.text.len()
+        // The text's allocation also holds the two reference counts.
+        std::mem::size_of::<Event>() + 2 * std::mem::size_of::<usize>() + self.text.len()
     }
 }
 
-/// A 32-bit FNV-1a hash of `s`: cheap, and enough to skip almost every
-/// non-matching event without touching its text.
-pub(crate) fn fingerprint(s: &str) -> u32 {
-    s.bytes().fold(0x811c_9dc5, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+/// Runs `build` with this thread's scratch buffer, empty. The buffer is kept
+/// for the next event unless an unusually large one made it big.
+fn with_scratch<T>(build: impl FnOnce(&mut Vec<u8>) -> Result<T>) -> Result<T> {
+    const KEEP: usize = 16 * 1024;
+    thread_local! {
+        static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
+    // A thread being torn down (a destructor that logs) uses a fresh buffer.
+    let mut text = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    text.clear();
+    let result = build(&mut text);
+    if text.capacity() <= KEEP {
+        let _ = SCRATCH.try_with(|scratch| scratch.set(text));
+    }
+    result
 }
 
 fn offset(text: &[u8]) -> u32 {

@@ -49,17 +49,21 @@ impl AuditLogger {
     /// Invalid input is an error and records nothing.
     pub fn log(&self, new: &NewEvent<'_>) -> Result<u64> {
         let event = Event::build(new, &self.config)?;
-        if self.subscribers.is_empty() {
-            return Ok(self.ring.lock().push(event, now_micros()));
-        }
-        let mut copy = event.clone();
-        let (seq, timestamp) = {
+        // A copy shares the event's text: no allocation.
+        let copy = (!self.subscribers.is_empty()).then(|| event.clone());
+        let (seq, timestamp, evicted) = {
             let mut ring = self.ring.lock();
+            // Read under the lock, so timestamps never decrease along seq
+            // (unless the system clock is set back).
             let timestamp = now_micros();
-            (ring.push(event, timestamp), timestamp)
+            let (seq, evicted) = ring.push(event, timestamp);
+            (seq, timestamp, evicted)
         };
-        copy.stamp(seq, timestamp);
-        self.subscribers.notify(&copy);
+        drop(evicted);
+        if let Some(mut copy) = copy {
+            copy.stamp(seq, timestamp);
+            self.subscribers.notify(&copy);
+        }
         Ok(seq)
     }
 

@@ -14,6 +14,7 @@ mod ring;
 mod severity;
 mod subscribers;
 mod sync;
+pub(crate) mod text;
 mod timestamp;
 
 pub use config::Config;

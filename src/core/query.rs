@@ -1,7 +1,8 @@
 //! Query filters.
 
-use super::event::{fingerprint, Event};
+use super::event::Event;
 use super::severity::Severity;
+use super::text::fingerprint;
 
 /// Which events a query returns. A new filter matches every event; each criterion
 /// set narrows it. A string criterion set to the empty string matches only events
@@ -42,41 +43,57 @@ impl Filter {
 /// fingerprinted once, so most events are rejected without reading their text.
 pub(crate) struct Matcher<'a> {
     filter: &'a Filter,
-    strings: [Option<(&'a str, u32)>; 4],
+    strings: [Option<&'a str>; 4],
+    /// The fingerprints the string criteria want, and a mask that is all ones
+    /// for each criterion set and zero for each not set, as [`lanes`].
+    want: u128,
+    mask: u128,
 }
 
 impl<'a> Matcher<'a> {
     pub(crate) fn new(filter: &'a Filter) -> Self {
-        let prepare = |s: &'a Option<String>| s.as_deref().map(|s| (s, fingerprint(s)));
+        let strings = [
+            filter.actor.as_deref(),
+            filter.action.as_deref(),
+            filter.resource.as_deref(),
+            filter.outcome.as_deref(),
+        ];
         Matcher {
             filter,
-            strings: [
-                prepare(&filter.actor),
-                prepare(&filter.action),
-                prepare(&filter.resource),
-                prepare(&filter.outcome),
-            ],
+            strings,
+            want: lanes(&strings.map(|s| s.map_or(0, fingerprint))),
+            mask: lanes(&strings.map(|s| if s.is_some() { u32::MAX } else { 0 })),
         }
     }
 
     /// Whether an event with these fingerprints can match: `false` means it
-    /// certainly does not.
+    /// certainly does not. Branch-free, so a scan runs at memory speed.
+    #[inline]
     pub(crate) fn may_match(&self, prints: &[u32; 4]) -> bool {
-        self.strings
-            .iter()
-            .zip(prints)
-            .all(|(s, p)| s.is_none_or(|(_, print)| print == *p))
+        (lanes(prints) ^ self.want) & self.mask == 0
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
         let f = self.filter;
-        self.strings
-            .iter()
-            .enumerate()
-            .all(|(i, s)| s.is_none_or(|(value, print)| event.field_is(i, value, print)))
+        self.may_match(event.fingerprints())
+            && self
+                .strings
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.is_none_or(|value| event.field(i) == value))
             && f.min_severity.is_none_or(|s| event.severity() >= s)
             && f.max_severity.is_none_or(|s| event.severity() <= s)
             && f.since.is_none_or(|t| event.timestamp() >= t)
             && f.until.is_none_or(|t| event.timestamp() <= t)
     }
+}
+
+/// Four fingerprints as one 128-bit value, so that a row is compared in one
+/// operation.
+#[inline(always)]
+fn lanes(prints: &[u32; 4]) -> u128 {
+    prints
+        .iter()
+        .rev()
+        .fold(0, |all, &print| all << 32 | u128::from(print))
 }

@@ -35,13 +35,17 @@ impl Ring {
 
     /// Stores `event` with the next sequence number and `timestamp`, evicting the
     /// oldest events while over capacity or over the byte budget. O(1) amortised.
-    pub(crate) fn push(&mut self, mut event: Event, timestamp: i64) -> u64 {
+    /// Returns the sequence number and the first event evicted, if any, so that
+    /// the caller can release it after the lock (the byte budget may evict more;
+    /// those are released here).
+    pub(crate) fn push(&mut self, mut event: Event, timestamp: i64) -> (u64, Option<Event>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         event.stamp(seq, timestamp);
         self.bytes += event.memory_size();
         self.prints.push_back(*event.fingerprints());
         self.events.push_back(event);
+        let mut first = None;
         while self.events.len() > self.capacity
             || (self.bytes > self.max_bytes && self.events.len() > 1)
         {
@@ -49,12 +53,15 @@ impl Ring {
             self.prints.pop_front();
             self.bytes -= old.memory_size();
             self.evicted += 1;
+            first.get_or_insert(old);
         }
-        seq
+        (seq, first)
     }
 
     /// The newest `filter.limit` events passing `filter` with seq > `filter.after_seq`,
-    /// oldest first. Scans from the newest end, so a small limit stops early.
+    /// oldest first. Scans the fingerprint column from the newest end, so a small
+    /// limit stops early; only rows whose fingerprints match are read as events,
+    /// and results share the events' text.
     pub(crate) fn select(&self, filter: &Filter) -> Vec<Event> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let first_seq = self.events.front().map_or(self.next_seq, Event::seq);
@@ -62,12 +69,23 @@ impl Ring {
             usize::try_from(after.saturating_add(1).saturating_sub(first_seq)).unwrap_or(usize::MAX)
         });
         let matcher = Matcher::new(filter);
-        let mut out: Vec<Event> = (skip.min(self.events.len())..self.events.len())
-            .rev()
-            .filter(|&i| matcher.may_match(&self.prints[i]) && matcher.matches(&self.events[i]))
-            .take(limit)
-            .map(|i| self.events[i].clone())
-            .collect();
+        let mut out = Vec::new();
+        // The column in two slices (the deque may wrap), newest part first.
+        let (older, newer) = self.prints.as_slices();
+        'scan: for (base, rows) in [(older.len(), newer), (0, older)] {
+            let from = skip.saturating_sub(base).min(rows.len());
+            for (i, row) in rows.iter().enumerate().skip(from).rev() {
+                if out.len() >= limit {
+                    break 'scan;
+                }
+                if matcher.may_match(row) {
+                    let event = &self.events[base + i];
+                    if matcher.matches(event) {
+                        out.push(event.clone());
+                    }
+                }
+            }
+        }
         out.reverse();
         out
     }

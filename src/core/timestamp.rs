@@ -1,19 +1,27 @@
 //! Timestamps: microseconds since the Unix epoch, written as RFC 3339 UTC.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::error::{Error, ErrorKind, Result};
 
-/// The current time in microseconds since the Unix epoch.
+/// The current time in microseconds since the Unix epoch: `CLOCK_REALTIME`
+/// read directly (the standard library's `SystemTime` arithmetic costs as much
+/// again on the append path).
 pub fn now_micros() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
-    }
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec to write; CLOCK_REALTIME always exists,
+    // so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    // `time_t` and `long` are 32 bits on some targets.
+    #[allow(clippy::useless_conversion)]
+    i64::from(now.tv_sec)
+        .saturating_mul(1_000_000)
+        .saturating_add(i64::from(now.tv_nsec) / 1000)
 }
 
 /// Formats `micros` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.

@@ -94,7 +94,7 @@ pub unsafe extern "C" fn audit_config_set_max_details_depth(
 /// Sets the most bytes held by the ring (> 0, checked when a logger is made);
 /// older events are evicted to stay under it. Each event counts its text (the
 /// four strings and details, each plus one byte) and a fixed overhead of about
-/// 50 bytes. The newest event is always kept, even if it alone is over the
+/// 90 bytes. The newest event is always kept, even if it alone is over the
 /// budget. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
 ///
 /// # Safety

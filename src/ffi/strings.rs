@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::boundary::value;
 use super::status::{Failure, AUDIT_ERR_INVALID_UTF8};
+use crate::core::text::utf8;
 
 /// `ptr` as a shared reference, or a NULL-argument failure naming `name`.
 ///
@@ -50,7 +51,7 @@ pub(crate) unsafe fn opt_str_arg<'a>(
     if ptr.is_null() {
         return Ok(None);
     }
-    CStr::from_ptr(ptr).to_str().map(Some).map_err(|e| {
+    utf8(CStr::from_ptr(ptr).to_bytes()).map(Some).map_err(|e| {
         Failure::new(
             AUDIT_ERR_INVALID_UTF8,
             format!("{name} is not valid UTF-8 (at byte {})", e.valid_up_to()),
