@@ -51,11 +51,12 @@ impl AuditLogger {
         let event = Event::build(new, &self.config)?;
         // A copy shares the event's text: no allocation.
         let copy = (!self.subscribers.is_empty()).then(|| event.clone());
+        // The clock is read before the lock, which then holds only for the
+        // slot write; the ring keeps timestamps in sequence order.
+        let clock = now_micros();
         let (seq, timestamp, evicted) = {
             let mut ring = self.ring.lock();
-            // Read under the lock, so timestamps never decrease along seq
-            // (unless the system clock is set back).
-            let timestamp = now_micros();
+            let timestamp = ring.timestamp(clock);
             let (seq, evicted) = ring.push(event, timestamp);
             (seq, timestamp, evicted)
         };

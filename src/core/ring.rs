@@ -18,7 +18,14 @@ pub(crate) struct Ring {
     bytes: usize,
     next_seq: u64,
     evicted: u64,
+    /// The newest timestamp given to a logged (not imported) event.
+    latest: i64,
 }
+
+/// How far back the clock may appear to go between two logged events and
+/// still be read as threads racing to the lock rather than the clock being
+/// set back (microseconds).
+const RACE_TOLERANCE: i64 = 1_000_000;
 
 impl Ring {
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> Ring {
@@ -30,7 +37,24 @@ impl Ring {
             bytes: 0,
             next_seq: 1,
             evicted: 0,
+            latest: i64::MIN,
         }
+    }
+
+    /// The timestamp for an event being logged whose clock reading, taken
+    /// before the lock, was `clock`: never older than the previous logged
+    /// event's, so sequence order is time order. A thread that read the clock
+    /// first but lost the race to the lock gets the winner's timestamp, a time
+    /// at which its own call was under way. A clock set back by more than
+    /// [`RACE_TOLERANCE`] is followed; a smaller step back holds timestamps at
+    /// the newest until the clock catches up.
+    pub(crate) fn timestamp(&mut self, clock: i64) -> i64 {
+        let behind = self.latest.saturating_sub(clock);
+        if (1..=RACE_TOLERANCE).contains(&behind) {
+            return self.latest;
+        }
+        self.latest = clock;
+        clock
     }
 
     /// Stores `event` with the next sequence number and `timestamp`, evicting the
@@ -113,5 +137,28 @@ impl Ring {
     /// Events ever stored: those held plus those evicted.
     pub(crate) fn appended(&self) -> u64 {
         self.next_seq - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_follow_sequence_order_unless_the_clock_is_set_back() {
+        let mut ring = Ring::new(10, 1 << 20);
+        assert_eq!(ring.timestamp(5_000_000), 5_000_000);
+        // A thread that lost the race to the lock.
+        assert_eq!(ring.timestamp(4_999_990), 5_000_000);
+        assert_eq!(ring.timestamp(5_000_000), 5_000_000);
+        assert_eq!(ring.timestamp(5_000_007), 5_000_007);
+        // A step back of at most the tolerance holds; a larger one is followed.
+        assert_eq!(ring.timestamp(4_000_007), 5_000_007);
+        assert_eq!(ring.timestamp(4_000_006), 4_000_006);
+        assert_eq!(ring.timestamp(4_000_010), 4_000_010);
+        // Before the epoch is fine too.
+        let mut ring = Ring::new(10, 1 << 20);
+        assert_eq!(ring.timestamp(-5), -5);
+        assert_eq!(ring.timestamp(-7), -5);
     }
 }

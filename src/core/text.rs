@@ -8,12 +8,48 @@ use std::str::Utf8Error;
 /// says where the first invalid byte is.
 #[inline]
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
-    if bytes.is_ascii() {
+    if is_ascii(bytes) {
         // SAFETY: ASCII is valid UTF-8.
         Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
     } else {
         std::str::from_utf8(bytes)
     }
+}
+
+/// Whether every byte of `b` is ASCII: the bytes OR-ed together a word at a
+/// time, with one or two overlapping loads for short strings (the standard
+/// library's check goes byte by byte below 8 bytes and sets up for long input).
+#[inline]
+fn is_ascii(b: &[u8]) -> bool {
+    let n = b.len();
+    let any = if n >= 8 {
+        let mut any = word(b, n - 8);
+        let mut at = 0;
+        while at + 8 < n {
+            any |= word(b, at);
+            at += 8;
+        }
+        any
+    } else if n >= 4 {
+        half(b, 0) | half(b, n - 4)
+    } else {
+        b.iter().fold(0, |any, &byte| any | u64::from(byte))
+    };
+    any & 0x8080_8080_8080_8080 == 0
+}
+
+/// The 8 bytes of `b` from `at`, as a little-endian number.
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// The 4 bytes of `b` from `at`, as a little-endian number.
+#[inline(always)]
+fn half(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes(
+        b[at..at + 4].try_into().expect("4 bytes"),
+    ))
 }
 
 /// A 32-bit hash of `s`, eight bytes at a time: cheap, and enough to skip
@@ -25,23 +61,17 @@ pub(crate) fn fingerprint(s: &str) -> u32 {
     let mix = |h: u64, word: u64| (h.rotate_left(23) ^ word).wrapping_mul(K);
     let b = s.as_bytes();
     let n = b.len();
-    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
-    let half = |at: usize| {
-        u64::from(u32::from_le_bytes(
-            b[at..at + 4].try_into().expect("4 bytes"),
-        ))
-    };
     // The length goes in first, so the overlapping loads below are unambiguous.
     let mut h = (n as u64).wrapping_mul(K);
     if n >= 8 {
         let mut at = 0;
         while at + 8 < n {
-            h = mix(h, word(at));
+            h = mix(h, word(b, at));
             at += 8;
         }
-        h = mix(h, word(n - 8));
+        h = mix(h, word(b, n - 8));
     } else if n >= 4 {
-        h = mix(h, half(0) | half(n - 4) << 32);
+        h = mix(h, half(b, 0) | half(b, n - 4) << 32);
     } else if n > 0 {
         h = mix(
             h,
