@@ -45,9 +45,9 @@ pub(crate) struct Matcher<'a> {
     filter: &'a Filter,
     strings: [Option<&'a str>; 4],
     /// The fingerprints the string criteria want, and a mask that is all ones
-    /// for each criterion set and zero for each not set, as [`lanes`].
-    want: u128,
-    mask: u128,
+    /// for each criterion set and zero for each not set, as a [`row`].
+    want: u64,
+    mask: u64,
 }
 
 impl<'a> Matcher<'a> {
@@ -61,21 +61,25 @@ impl<'a> Matcher<'a> {
         Matcher {
             filter,
             strings,
-            want: lanes(&strings.map(|s| s.map_or(0, fingerprint))),
-            mask: lanes(&strings.map(|s| if s.is_some() { u32::MAX } else { 0 })),
+            want: row(&strings.map(|s| s.map_or(0, fingerprint))),
+            mask: strings
+                .iter()
+                .rev()
+                .fold(0, |all, s| all << 16 | if s.is_some() { 0xffff } else { 0 }),
         }
     }
 
-    /// Whether an event with these fingerprints can match: `false` means it
-    /// certainly does not. Branch-free, so a scan runs at memory speed.
+    /// Whether an event whose fingerprints make this [`row`] can match:
+    /// `false` means it certainly does not. Branch-free, so a scan runs at
+    /// memory speed.
     #[inline]
-    pub(crate) fn may_match(&self, prints: &[u32; 4]) -> bool {
-        (lanes(prints) ^ self.want) & self.mask == 0
+    pub(crate) fn may_match(&self, row: u64) -> bool {
+        (row ^ self.want) & self.mask == 0
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
         let f = self.filter;
-        self.may_match(event.fingerprints())
+        self.may_match(row(event.fingerprints()))
             && self
                 .strings
                 .iter()
@@ -88,12 +92,44 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// Four fingerprints as one 128-bit value, so that a row is compared in one
-/// operation.
+/// An event's four fingerprints folded to 16 bits each and packed in one word:
+/// the ring keeps one per event, 8 bytes, so that a scan over a million
+/// events reads 8 MB and compares each row in one operation. (A false match,
+/// about one in 65,536 per criterion, only costs reading the event's text.)
 #[inline(always)]
-fn lanes(prints: &[u32; 4]) -> u128 {
-    prints
-        .iter()
-        .rev()
-        .fold(0, |all, &print| all << 32 | u128::from(print))
+pub(crate) fn row(prints: &[u32; 4]) -> u64 {
+    prints.iter().rev().fold(0, |all, &print| {
+        all << 16 | u64::from((print ^ print >> 16) as u16)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row_of(fields: [&str; 4]) -> u64 {
+        row(&fields.map(fingerprint))
+    }
+
+    #[test]
+    fn the_prefilter_rejects_rows_that_differ_in_a_set_criterion_only() {
+        let filter = Filter {
+            actor: Some("alice".into()),
+            outcome: Some("denied".into()),
+            ..Filter::default()
+        };
+        let m = Matcher::new(&filter);
+        assert!(m.may_match(row_of(["alice", "a", "r", "denied"])));
+        assert!(m.may_match(row_of(["alice", "other", "", "denied"])));
+        assert!(!m.may_match(row_of(["bob", "a", "r", "denied"])));
+        assert!(!m.may_match(row_of(["alice", "a", "r", "success"])));
+        // Over many other actors, the prefilter lets almost none through (a
+        // 16-bit fingerprint collides about once in 65,536).
+        let passed = (0..10_000)
+            .filter(|n| m.may_match(row_of([&format!("user{n}"), "", "", "denied"])))
+            .count();
+        assert!(passed <= 10, "{passed} of 10,000 passed");
+        let all = Filter::default();
+        assert!(Matcher::new(&all).may_match(row_of(["x", "y", "z", "w"])));
+    }
 }

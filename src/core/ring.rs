@@ -4,15 +4,15 @@
 use std::collections::VecDeque;
 
 use super::event::Event;
-use super::query::{Filter, Matcher};
+use super::query::{row, Filter, Matcher};
 
 /// Events in sequence order. Sequence numbers in the ring are contiguous: the
 /// only gaps a reader can see are at the front, where eviction happened.
 pub(crate) struct Ring {
     events: VecDeque<Event>,
-    /// The string fingerprints of `events`, index for index: a compact column a
-    /// query scans without touching the events themselves.
-    prints: VecDeque<[u32; 4]>,
+    /// The string fingerprints of `events` as [`row`]s, index for index: a
+    /// compact column a query scans without touching the events themselves.
+    prints: VecDeque<u64>,
     capacity: usize,
     max_bytes: usize,
     bytes: usize,
@@ -67,7 +67,7 @@ impl Ring {
         self.next_seq += 1;
         event.stamp(seq, timestamp);
         self.bytes += event.memory_size();
-        self.prints.push_back(*event.fingerprints());
+        self.prints.push_back(row(event.fingerprints()));
         self.events.push_back(event);
         let mut first = None;
         while self.events.len() > self.capacity
@@ -94,20 +94,38 @@ impl Ring {
         });
         let matcher = Matcher::new(filter);
         let mut out = Vec::new();
-        // The column in two slices (the deque may wrap), newest part first.
+        if limit == 0 {
+            return out;
+        }
+        // The column in two slices (the deque may wrap), newest part first,
+        // read newest first in blocks: a block where no row can match is
+        // passed over after one branch-free check of all its rows.
+        const BLOCK: usize = 16;
         let (older, newer) = self.prints.as_slices();
         'scan: for (base, rows) in [(older.len(), newer), (0, older)] {
             let from = skip.saturating_sub(base).min(rows.len());
-            for (i, row) in rows.iter().enumerate().skip(from).rev() {
-                if out.len() >= limit {
-                    break 'scan;
-                }
-                if matcher.may_match(row) {
-                    let event = &self.events[base + i];
-                    if matcher.matches(event) {
-                        out.push(event.clone());
+            let mut end = rows.len();
+            while end > from {
+                let start = end.saturating_sub(BLOCK).max(from);
+                let block = &rows[start..end];
+                if block
+                    .iter()
+                    .fold(false, |any, &r| any | matcher.may_match(r))
+                {
+                    for (i, &packed) in block.iter().enumerate().rev() {
+                        if !matcher.may_match(packed) {
+                            continue;
+                        }
+                        let event = &self.events[base + start + i];
+                        if matcher.matches(event) {
+                            out.push(event.clone());
+                            if out.len() == limit {
+                                break 'scan;
+                            }
+                        }
                     }
                 }
+                end = start;
             }
         }
         out.reverse();
