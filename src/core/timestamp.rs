@@ -102,6 +102,14 @@ pub fn parse_micros(text: &str) -> Result<i64> {
             format!("timestamp {text:?} is outside the years 0000-9999 once converted to UTC"),
         ));
     }
+    // RFC 3339 allows second 60 (a leap second); it is read as the last
+    // nanosecond of second 59, and Unix time has no place for it.
+    if text.get(17..19) == Some("60") {
+        return Err(Error::new(
+            ErrorKind::InvalidDocument,
+            format!("timestamp {text:?} is a leap second, which Unix time cannot represent"),
+        ));
+    }
     let nanos = t.unix_timestamp_nanos();
     if nanos % 1000 != 0 {
         return Err(Error::new(
@@ -139,6 +147,8 @@ mod tests {
         assert_eq!(parse_micros("1970-01-01T00:00:01").unwrap(), 1_000_000);
         assert_eq!(parse_micros("1970-01-01T01:00:00+01:00").unwrap(), 0);
         assert!(parse_micros("1970-01-01T00:00:00.0000001Z").is_err());
+        let leap = parse_micros("2016-12-31T23:59:60Z").unwrap_err();
+        assert!(leap.message().contains("leap second"), "{leap}");
         assert!(parse_micros("yesterday").is_err());
         assert!(parse_micros("9999-12-31T23:30:00-01:00").is_err());
         assert!(parse_micros("0000-01-01T00:30:00+01:00").is_err());
