@@ -161,6 +161,47 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::{Config, NewEvent};
+
+    /// `select` against a plain filter over every event, on a ring whose deque
+    /// has wrapped and whose column spans many blocks of the scan.
+    #[test]
+    fn select_agrees_with_a_plain_scan_across_wraps_and_blocks() {
+        let config = Config::with_capacity(100);
+        let mut ring = Ring::new(100, 1 << 30);
+        let actors = ["a", "b", "c", "d", "e", "f", "g"];
+        for n in 0..250usize {
+            let new = NewEvent {
+                actor: actors[n % 7],
+                outcome: if n % 3 == 0 { "denied" } else { "ok" },
+                ..NewEvent::default()
+            };
+            ring.push(Event::build(&new, &config).unwrap(), 0);
+        }
+        for actor in [None, Some("a"), Some("g"), Some("zz")] {
+            for outcome in [None, Some("denied")] {
+                for after_seq in [None, Some(0), Some(150), Some(203), Some(260)] {
+                    for limit in [None, Some(0), Some(1), Some(17), Some(40)] {
+                        let filter = Filter {
+                            actor: actor.map(String::from),
+                            outcome: outcome.map(String::from),
+                            after_seq,
+                            limit,
+                            ..Filter::default()
+                        };
+                        let mut want: Vec<u64> = ring
+                            .iter()
+                            .filter(|e| filter.matches(e) && after_seq.is_none_or(|a| e.seq() > a))
+                            .map(Event::seq)
+                            .collect();
+                        want.drain(..want.len().saturating_sub(limit.unwrap_or(usize::MAX)));
+                        let got: Vec<u64> = ring.select(&filter).iter().map(Event::seq).collect();
+                        assert_eq!(got, want, "{filter:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn timestamps_follow_sequence_order_unless_the_clock_is_set_back() {
