@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use audit_logger::core::{AuditLogger, Delivery, ErrorKind, NewEvent, Overflow};
+use audit_logger::core::{AuditLogger, Delivery, ErrorKind, NewEvent, Overflow, SubscriptionStats};
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -35,21 +35,29 @@ fn queued(capacity: usize, overflow: Overflow) -> Delivery {
     Delivery::Queued { capacity, overflow }
 }
 
-#[test]
-fn drop_oldest_keeps_the_newest_and_accounts_for_every_event() {
+/// Logs 100 events to a queue of 4 with `overflow` while its callback is held
+/// at the first event, then releases it and flushes. Returns the counters and
+/// the seqs the callback saw; checks that every event is accounted for.
+fn overflow_100_into_4(overflow: Overflow) -> (SubscriptionStats, Vec<u64>) {
     let log = AuditLogger::new(1000).unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (release, gate) = mpsc::channel();
     let id = log
-        .subscribe_with(gated(seen.clone(), gate), queued(4, Overflow::DropOldest))
+        .subscribe_with(gated(seen.clone(), gate), queued(4, overflow))
         .unwrap();
     log_n(&log, 100);
     release.send(()).unwrap();
     assert!(log.flush(LONG).unwrap());
     let stats = log.subscription_stats(id).unwrap();
     assert_eq!(stats.delivered + stats.dropped, 100);
+    let seen = seen.lock().unwrap().clone();
+    (stats, seen)
+}
+
+#[test]
+fn drop_oldest_keeps_the_newest_and_accounts_for_every_event() {
+    let (stats, seen) = overflow_100_into_4(Overflow::DropOldest);
     assert!(stats.dropped >= 100 - 5);
-    let seen = seen.lock().unwrap();
     assert_eq!(seen.len() as u64, stats.delivered);
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "in log order");
     assert_eq!(*seen.last().unwrap(), 100, "the newest survived");
@@ -57,18 +65,7 @@ fn drop_oldest_keeps_the_newest_and_accounts_for_every_event() {
 
 #[test]
 fn drop_newest_keeps_the_oldest() {
-    let log = AuditLogger::new(1000).unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (release, gate) = mpsc::channel();
-    let id = log
-        .subscribe_with(gated(seen.clone(), gate), queued(4, Overflow::DropNewest))
-        .unwrap();
-    log_n(&log, 100);
-    release.send(()).unwrap();
-    assert!(log.flush(LONG).unwrap());
-    let stats = log.subscription_stats(id).unwrap();
-    assert_eq!(stats.delivered + stats.dropped, 100);
-    let seen = seen.lock().unwrap();
+    let (stats, seen) = overflow_100_into_4(Overflow::DropNewest);
     // The first four always fit; while the callback is held, at most one more
     // gets in (when the worker takes the first); every later event is dropped.
     assert_eq!(seen[..4], [1, 2, 3, 4]);
