@@ -460,16 +460,7 @@ fn wrong_types_missing_unknown_and_duplicate_keys_are_refused() {
         json!({}),
     ];
     let mut tried = 0;
-    for key in [
-        "actor",
-        "action",
-        "resource",
-        "outcome",
-        "severity",
-        "details",
-        "timestamp",
-        "seq",
-    ] {
+    for key in common::RECORD_KEYS {
         for value in &wrong {
             let acceptable = match key {
                 "actor" | "action" | "resource" | "outcome" => value.is_string(),

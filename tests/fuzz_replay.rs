@@ -31,6 +31,9 @@ use audit_logger::ffi::status::{
 };
 use serde_json::Value;
 
+mod common;
+use common::{Rng, RECORD_KEYS};
+
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz/corpus")
@@ -362,22 +365,6 @@ fn check_import(input: &[u8], rust: &AuditLogger, c: &CLogger, tally: &mut Tally
 
 // ------------------------------------------------------------ mutation
 
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Fragments that tend to reach interesting paths of a JSON parser.
 const TOKENS: &[&[u8]] = &[
     b"\"",
@@ -555,16 +542,7 @@ fn mutate_document(rng: &mut Rng, events: &mut Vec<Value>) {
             let Some(event) = events[i].as_object_mut() else {
                 return;
             };
-            let key = [
-                "actor",
-                "action",
-                "resource",
-                "outcome",
-                "severity",
-                "details",
-                "timestamp",
-                "seq",
-            ][rng.below(8)];
+            let key = RECORD_KEYS[rng.below(RECORD_KEYS.len())];
             let value = match key {
                 "severity" => {
                     Value::from(["INFO", "warning", "Error", "CRITICAL", "LOUD"][rng.below(5)])

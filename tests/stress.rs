@@ -16,6 +16,9 @@ use audit_logger::core::{
     AuditLogger, Delivery, Event, Filter, NewEvent, Overflow, Severity, SubscriptionStats,
 };
 
+mod common;
+use common::Rng;
+
 const PRODUCERS: usize = 4;
 const RACERS: usize = 3;
 const CAPACITY: usize = 4096;
@@ -36,22 +39,6 @@ fn per_producer() -> u64 {
         Ok(n) => n.parse().expect("AUDIT_STRESS_EVENTS is a number"),
         Err(_) if cfg!(debug_assertions) => 10_000,
         Err(_) => 250_000,
-    }
-}
-
-/// xorshift64*: deterministic and good enough to pick operations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
     }
 }
 
@@ -255,19 +242,19 @@ impl Racer {
         let rng = &mut self.rng;
         let newest = run.log.recent(1);
         let stamp = newest.first().map_or(0, Event::timestamp);
-        let pick = |rng: &mut Rng, s: &[&str]| s[rng.below(s.len() as u64) as usize].to_string();
+        let pick = |rng: &mut Rng, s: &[&str]| s[rng.below(s.len())].to_string();
         let appended = run.log.appended();
         let filter = Filter {
-            actor: (rng.below(2) == 0).then(|| format!("producer-{}", rng.below(PRODUCERS as u64))),
+            actor: (rng.below(2) == 0).then(|| format!("producer-{}", rng.below(PRODUCERS))),
             action: (rng.below(4) == 0).then(|| pick(rng, &["read", "write", "import", ""])),
             outcome: (rng.below(4) == 0).then(|| pick(rng, &["success", "denied", ""])),
-            min_severity: (rng.below(2) == 0).then(|| SEVERITIES[rng.below(4) as usize]),
-            max_severity: (rng.below(2) == 0).then(|| SEVERITIES[rng.below(4) as usize]),
+            min_severity: (rng.below(2) == 0).then(|| SEVERITIES[rng.below(4)]),
+            max_severity: (rng.below(2) == 0).then(|| SEVERITIES[rng.below(4)]),
             since: (rng.below(4) == 0).then(|| stamp - rng.below(2000) as i64),
             until: (rng.below(4) == 0).then(|| stamp - rng.below(2000) as i64),
             after_seq: (rng.below(2) == 0)
-                .then(|| appended.saturating_sub(rng.below(2 * CAPACITY as u64))),
-            limit: (rng.below(2) == 0).then(|| rng.below(2 * CAPACITY as u64) as usize),
+                .then(|| appended.saturating_sub(rng.below(2 * CAPACITY) as u64)),
+            limit: (rng.below(2) == 0).then(|| rng.below(2 * CAPACITY)),
             resource: None,
         };
         let got = run.log.query(&filter);
@@ -294,7 +281,7 @@ impl Racer {
     }
 
     fn recent(&mut self, run: &Run) {
-        let n = self.rng.below(2 * CAPACITY as u64) as usize;
+        let n = self.rng.below(2 * CAPACITY);
         let got = run.log.recent(n);
         let contiguous = got.windows(2).all(|w| w[1].seq() == w[0].seq() + 1);
         self.expect(got.len() <= n.min(CAPACITY) && contiguous, || {
@@ -306,7 +293,7 @@ impl Racer {
     }
 
     fn get(&mut self, run: &Run) {
-        let seq = 1 + self.rng.below(run.log.appended() + 16);
+        let seq = 1 + self.rng.below(run.log.appended() as usize + 16) as u64;
         let got = run.log.get(seq).map(|e| e.seq());
         self.expect(got.is_none_or(|s| s == seq), || {
             format!("get({seq}) gave seq {got:?}")
@@ -372,10 +359,10 @@ impl Racer {
             let overflow = match self.rng.below(3) {
                 0 => Overflow::DropOldest,
                 1 => Overflow::DropNewest,
-                _ => Overflow::Block(Duration::from_millis(self.rng.below(3))),
+                _ => Overflow::Block(Duration::from_millis(self.rng.below(3) as u64)),
             };
             Delivery::Queued {
-                capacity: 1 + self.rng.below(64) as usize,
+                capacity: 1 + self.rng.below(64),
                 overflow,
             }
         } else {
@@ -424,7 +411,7 @@ impl Racer {
                 _ if self.live.len() == MAX_LIVE_CHURNED
                     || (!self.live.is_empty() && self.rng.below(2) == 0) =>
                 {
-                    let slot = self.rng.below(self.live.len() as u64) as usize;
+                    let slot = self.rng.below(self.live.len());
                     self.churn_end(run, slot);
                 }
                 _ => self.churn_begin(run),

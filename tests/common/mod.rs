@@ -1,4 +1,6 @@
-//! Helpers shared by several integration tests.
+//! Helpers shared by several integration tests. Each test crate uses part of
+//! them, so the rest is dead code there.
+#![allow(dead_code)]
 
 /// Raw bytes that could break a record across lines: below 0x20, DEL, and the
 /// UTF-8 of U+0085, U+2028, U+2029. A newline outside strings is layout in a
@@ -23,4 +25,34 @@ pub fn raw_line_breakers(text: &str, pretty: bool) -> Vec<char> {
         }
     }
     bad
+}
+
+/// The keys of an exported record, in the order an export writes them.
+pub const RECORD_KEYS: [&str; 8] = [
+    "actor",
+    "action",
+    "resource",
+    "outcome",
+    "severity",
+    "details",
+    "timestamp",
+    "seq",
+];
+
+/// xorshift64*: deterministic and dependency-free, enough to pick operations
+/// and mutations.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
 }
