@@ -37,6 +37,12 @@
 #define AUDIT_LOGGER_VERSION "0.1.0"
 
 /**
+ * How deep synchronous callbacks may nest by logging from inside a callback
+ * (each level costs stack); a `log` deeper than this is refused.
+ */
+#define MAX_NESTED_LOG_DEPTH 16
+
+/**
  * Severity INFO: routine activity.
  */
 #define AUDIT_SEVERITY_INFO 10
@@ -225,6 +231,12 @@ typedef struct AuditSubscriptionStats {
  */
 #define AUDIT_ERR_TIMEOUT 12
 
+/**
+ * `audit_log` called from inside subscriber callbacks nested more than 16
+ * levels deep (each level costs stack); nothing was recorded.
+ */
+#define AUDIT_ERR_TOO_DEEP 13
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -235,8 +247,19 @@ extern "C" {
  * Successful calls leave it unchanged.
  *
  * Borrowed: valid until the next failing call on this thread. Never NULL.
+ * Called while the thread is exiting (from a thread-local destructor), when
+ * the library's own thread-local state may already be gone, it returns the
+ * static `audit_status_str` text of the last failure instead.
  */
 const char *audit_last_error_message(void);
+
+/**
+ * The OS error number (`errno`, e.g. `ENOENT`) behind the most recent failure
+ * on the calling thread when it was an I/O failure (`AUDIT_ERR_IO`), else 0.
+ * Successful calls leave it unchanged; a failure that is not an OS error sets
+ * it to 0. Bindings map it to their language's own error types.
+ */
+int32_t audit_last_error_errno(void);
 
 /**
  * A new configuration holding the defaults: capacity 5000, 8 KiB per string
@@ -301,6 +324,17 @@ AuditStatus audit_config_set_max_details_depth(struct AuditConfig *config, size_
  * `config` is NULL or a live configuration not used by another thread.
  */
 AuditStatus audit_config_set_max_total_bytes(struct AuditConfig *config, size_t value);
+
+/**
+ * Sets the most bytes of a document `audit_import_json` and
+ * `audit_import_json_file` accept (> 0, checked when a logger is made;
+ * default 1 GiB). A longer document or file is refused with
+ * `AUDIT_ERR_TOO_LARGE` before it is parsed or read. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_max_document_bytes(struct AuditConfig *config, size_t value);
 
 /**
  * Number of events in `list` (0 if NULL).
@@ -566,9 +600,12 @@ AuditStatus audit_logger_new_with_config(const struct AuditConfig *config, struc
  * runs once, on this thread, except for a queued subscription whose callback
  * is running at that moment: its `free_ctx` runs on its delivery thread once
  * the call returns. Events still queued are discarded; call `audit_flush`
- * first to deliver them. This never waits for a delivery thread. NULL is a
- * no-op. No other thread may be using the logger, and it must not be called
- * from one of its own callbacks.
+ * first to deliver them. This never waits for a delivery thread: a queued
+ * callback that is running keeps the logger's memory alive until it returns,
+ * so it may still call functions on this logger (they work; no subscriber
+ * sees what it logs), and a queued callback may free its own logger. NULL is
+ * a no-op. No other thread may be using the logger, and it must not be called
+ * from a synchronous callback of the same logger.
  *
  * # Safety
  * `logger` is NULL or from `audit_logger_new*` and not yet freed.
@@ -664,8 +701,9 @@ AuditStatus audit_export_json(const struct AuditLogger *logger, const char *path
  * Events keep their timestamps and get new sequence numbers; they are not
  * passed to subscribers. All or nothing: on any error the logger is unchanged.
  * Writes the number imported to `*out_count` if not NULL.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
- * `AUDIT_ERR_INVALID_DOCUMENT` (message names the event index), `AUDIT_ERR_TOO_LARGE`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8` (message names
+ * the byte), `AUDIT_ERR_INVALID_DOCUMENT` (message names the event index),
+ * `AUDIT_ERR_TOO_LARGE` (a field, or the document over `max_document_bytes`).
  *
  * # Safety
  * `logger` is NULL or live; `json` is NULL or NUL-terminated; `out_count` is NULL or writable.
@@ -673,8 +711,12 @@ AuditStatus audit_export_json(const struct AuditLogger *logger, const char *path
 AuditStatus audit_import_json(struct AuditLogger *logger, const char *json, size_t *out_count);
 
 /**
- * Like `audit_import_json`, reading the document from the file at `path`.
- * Errors also include `AUDIT_ERR_IO`.
+ * Like `audit_import_json`, reading the document from the file at `path`:
+ * the same document gives the same result and the same message either way.
+ * Only a regular file is read (a pipe, device or directory is refused without
+ * reading), and one longer than `max_document_bytes` (default 1 GiB) is
+ * refused with `AUDIT_ERR_TOO_LARGE` before it is read.
+ * Errors also include `AUDIT_ERR_IO` (`audit_last_error_errno` gives the OS error).
  *
  * # Safety
  * As `audit_import_json`.
@@ -776,7 +818,14 @@ AuditStatus audit_subscribe(struct AuditLogger *logger, AuditCallback callback, 
  * are counted as `dropped` in `audit_subscription_stats`.
  *
  * The callback runs on the subscription's own thread, one event at a time, in
- * log order. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
+ * strictly increasing seq order however many threads log (a gap in seq is an
+ * event dropped by the policy, or one logged before the subscription began).
+ * Under `AUDIT_OVERFLOW_BLOCK`, a callback that logs to the same logger never
+ * waits for its own queue: if the queue is full, that event is dropped for
+ * this subscription (counted) and still recorded. After `fork()`, the child's
+ * copies of queued subscriptions have ended (their delivery threads do not
+ * exist there): what they held counts as dropped, and their `free_ctx` runs
+ * only in the parent. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
  * discards what is still queued (counted as dropped) and never waits for that
  * thread; a call in progress finishes, then `free_ctx` runs on that thread.
  * Use `audit_flush` first to deliver everything. This model suits runtimes that
@@ -811,7 +860,7 @@ AuditStatus audit_flush(const struct AuditLogger *logger, uint32_t timeout_ms);
  * of the subscribers just before) may still call it once more; `free_ctx` marks
  * the true end: it runs after every such call has returned, and the callback is
  * never called after it. Queued events not yet delivered are discarded (and
- * counted as dropped).
+ * counted as dropped; `audit_unsubscribe_with_stats` tells how many).
  * May be called from inside a callback, including the subscription's own.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (no such
  * subscription, or already ended: the answer to "was anything removed?").
@@ -820,6 +869,18 @@ AuditStatus audit_flush(const struct AuditLogger *logger, uint32_t timeout_ms);
  * `logger` is NULL or live.
  */
 AuditStatus audit_unsubscribe(struct AuditLogger *logger, uint64_t id);
+
+/**
+ * Like `audit_unsubscribe`, and writes the subscription's final counters
+ * (those still queued counted as dropped) into `*out_stats`, whose
+ * `struct_size` the caller has set, as `audit_subscription_stats` does.
+ * Nothing is ended when `out_stats` is NULL or too small.
+ * Errors: as `audit_unsubscribe`, and as `audit_subscription_stats`.
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
+ */
+AuditStatus audit_unsubscribe_with_stats(struct AuditLogger *logger, uint64_t id, struct AuditSubscriptionStats *out_stats);
 
 /**
  * Writes the counters of subscription `id` into `*out_stats`, whose

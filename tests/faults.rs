@@ -754,7 +754,7 @@ fn callbacks_may_unsubscribe_and_subscribe_others_mid_dispatch() {
     let first = log.subscribe(Box::new(move |e| {
         if e.seq() == 5 {
             let ids = i.lock().unwrap().clone();
-            assert!(l.unsubscribe(ids[0]) && l.unsubscribe(ids[1]));
+            assert!(l.unsubscribe(ids[0]).is_some() && l.unsubscribe(ids[1]).is_some());
             let f = newcomer.lock().unwrap().take().unwrap();
             let id = l.subscribe(Box::new(f));
             i.lock().unwrap().push(id);
@@ -809,7 +809,9 @@ fn callbacks_may_unsubscribe_and_subscribe_others_mid_dispatch() {
     // Subscribed during the dispatch of seq 5: starts with the next event.
     assert_eq!(of("newcomer"), [6, 7, 8, 9, 10]);
     assert_eq!((sync_drops.load(SeqCst), queued_drops.load(SeqCst)), (1, 1));
-    assert!(log.subscription_stats(sync_victim).is_none() && !log.unsubscribe(queued_victim));
+    assert!(
+        log.subscription_stats(sync_victim).is_none() && log.unsubscribe(queued_victim).is_none()
+    );
     assert_eq!(log.subscription_stats(first).unwrap().delivered, 10);
     assert_eq!(log.count(), 10);
     report("callbacks_unsubscribe_others", 3);
@@ -860,7 +862,7 @@ fn cleanup_may_call_back_into_the_logger() {
             .unwrap();
         log.log(&NewEvent::default()).unwrap();
         assert!(log.flush(LONG).unwrap());
-        assert!(log.unsubscribe(id));
+        assert!(log.unsubscribe(id).is_some());
     }
     wait_for("both cleanups ran", || done.load(SeqCst) == 2);
     let farewells = log.query(&Filter {
@@ -939,7 +941,7 @@ fn reentrant_logging_from_many_threads_and_a_queued_callback_is_accounted_for() 
     );
     let stats = log.subscription_stats(queued).unwrap();
     assert_eq!(stats.delivered + stats.dropped, log.appended(), "{stats:?}");
-    assert!(log.unsubscribe(sync) && log.unsubscribe(queued));
+    assert!(log.unsubscribe(sync).is_some() && log.unsubscribe(queued).is_some());
     report("reentrant_logging", THREADS * EACH);
 }
 

@@ -384,9 +384,9 @@ impl Racer {
         let id = c.id.load(SeqCst);
         let stats = run.log.subscription_stats(id);
         c.appended_at_stats.store(run.log.appended(), SeqCst);
-        let removed = run.log.unsubscribe(id);
+        let removed = run.log.unsubscribe(id).is_some();
         c.appended_after.store(run.log.appended(), SeqCst);
-        let again = run.log.unsubscribe(id);
+        let again = run.log.unsubscribe(id).is_some();
         self.expect(stats.is_some() && removed && !again, || {
             format!("subscription {id}: stats {stats:?}, removed {removed}, removed again {again}")
         });
@@ -757,9 +757,9 @@ fn concurrent_producers_racers_and_subscribers_lose_nothing() {
     }
     assert_eq!(lost, 0);
 
-    assert!(run.log.unsubscribe(ledger_id) && run.log.unsubscribe(failing_id));
+    assert!(run.log.unsubscribe(ledger_id).is_some() && run.log.unsubscribe(failing_id).is_some());
     for id in watch_ids {
-        assert!(run.log.unsubscribe(id));
+        assert!(run.log.unsubscribe(id).is_some());
     }
     drop(run.log);
     // Queued callbacks are dropped on their delivery threads, possibly a little

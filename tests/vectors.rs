@@ -19,6 +19,8 @@ fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidDocument => "INVALID_DOCUMENT",
         ErrorKind::Io => "IO",
         ErrorKind::NotFound => "NOT_FOUND",
+        ErrorKind::InvalidUtf8 => "INVALID_UTF8",
+        ErrorKind::TooDeep => "TOO_DEEP",
     }
 }
 
@@ -117,7 +119,7 @@ fn run(path: &std::path::Path) {
                     .find(|r| r.0 == text(step, "name"))
                     .unwrap()
                     .1;
-                Ok(serde_json::json!({ "removed": log.unsubscribe(id) }))
+                Ok(serde_json::json!({ "removed": log.unsubscribe(id).is_some() }))
             }
             "received" => {
                 let r = received.iter().find(|r| r.0 == text(step, "name")).unwrap();

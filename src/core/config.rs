@@ -19,6 +19,9 @@ pub struct Config {
     /// Most bytes held by the ring in total; older events are evicted to stay
     /// under it, as they are for `capacity`. Default 1 GiB.
     pub max_total_bytes: usize,
+    /// Most bytes of a document [`import_json`](super::AuditLogger::import_json)
+    /// and its file and bytes variants accept. Default 1 GiB.
+    pub max_document_bytes: usize,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             max_details_bytes: 64 << 10,
             max_details_depth: 32,
             max_total_bytes: 1 << 30,
+            max_document_bytes: 1 << 30,
         }
     }
 }
@@ -51,13 +55,24 @@ impl Config {
         if self.max_details_depth == 0 || self.max_details_depth > 128 {
             return bad("max_details_depth must be between 1 and 128");
         }
-        if self.max_field_bytes > u32::MAX as usize / 8
-            || self.max_details_bytes > u32::MAX as usize / 8
-        {
-            return bad("field and details limits must be below 512 MiB");
+        const LIMIT: usize = u32::MAX as usize / 8;
+        if self.max_field_bytes > LIMIT {
+            return bad(&format!(
+                "max_field_bytes is {}; it must be below 512 MiB",
+                self.max_field_bytes
+            ));
+        }
+        if self.max_details_bytes > LIMIT {
+            return bad(&format!(
+                "max_details_bytes is {}; it must be below 512 MiB",
+                self.max_details_bytes
+            ));
         }
         if self.max_total_bytes == 0 {
             return bad("max_total_bytes must be greater than 0");
+        }
+        if self.max_document_bytes == 0 {
+            return bad("max_document_bytes must be greater than 0");
         }
         Ok(())
     }

@@ -11,6 +11,8 @@ pub enum ErrorKind {
     InvalidSeverity,
     /// `details` is not a JSON object, is malformed, has a duplicate key or nests too deep.
     InvalidDetails,
+    /// Text that must be UTF-8 (an imported document) is not.
+    InvalidUtf8,
     /// A string field is unusable (for example it contains a NUL character).
     InvalidArgument,
     /// A field, `details` or a document exceeds a configured limit.
@@ -21,6 +23,9 @@ pub enum ErrorKind {
     Io,
     /// No subscription has the given id.
     NotFound,
+    /// Logging from inside subscriber callbacks nested deeper than
+    /// [`MAX_NESTED_LOG_DEPTH`](super::MAX_NESTED_LOG_DEPTH).
+    TooDeep,
 }
 
 /// An error with its kind and a message naming the offending input.
@@ -28,6 +33,7 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    os_error: Option<i32>,
 }
 
 impl Error {
@@ -36,7 +42,23 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            os_error: None,
         }
+    }
+
+    /// An [`ErrorKind::Io`] error whose `message` already names the path and
+    /// the OS error; keeps the OS error number of `cause`, if it has one.
+    pub fn io(message: impl Into<String>, cause: &std::io::Error) -> Self {
+        Error {
+            kind: ErrorKind::Io,
+            message: message.into(),
+            os_error: cause.raw_os_error(),
+        }
+    }
+
+    /// The OS error number (`errno`) behind an I/O error, if there was one.
+    pub fn os_error(&self) -> Option<i32> {
+        self.os_error
     }
 
     /// The kind of failure.
@@ -60,3 +82,49 @@ impl std::error::Error for Error {}
 
 /// Result alias for the core.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The most characters of an offending value an error message quotes.
+const QUOTE_CHARS: usize = 64;
+
+/// `value` quoted for an error message: whole if short, else its first 64
+/// characters, an ellipsis and its length, so that a huge input never makes
+/// a huge message.
+pub(crate) fn quote(value: &str) -> String {
+    match value.char_indices().nth(QUOTE_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &value[..cut], value.len()),
+    }
+}
+
+/// `message` capped at a few hundred characters: its start and its end (where
+/// a parser says "at line L column C"), and the length of what was cut.
+pub(crate) fn shorten(message: &str) -> String {
+    const HEAD: usize = 3 * QUOTE_CHARS;
+    const TAIL: usize = QUOTE_CHARS;
+    let chars = message.chars().count();
+    if chars <= HEAD + TAIL {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(HEAD).collect();
+    let tail: String = message.chars().skip(chars - TAIL).collect();
+    format!(
+        "{head}… ({} bytes cut) …{tail}",
+        message.len() - head.len() - tail.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_capped() {
+        assert_eq!(quote("INFO\n"), "\"INFO\\n\"");
+        let huge = "x".repeat(10 << 20);
+        let q = quote(&huge);
+        assert!(q.len() < 100, "{q}");
+        assert!(q.ends_with("… (10485760 bytes)"), "{q}");
+        assert_eq!(shorten("short"), "short");
+        assert!(shorten(&huge).len() < 300);
+    }
+}

@@ -3,11 +3,12 @@
 
 use std::borrow::Cow;
 
+use serde::de::{value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::config::Config;
-use super::error::{Error, ErrorKind, Result};
+use super::error::{shorten, Error, ErrorKind, Result};
 use super::event::{Event, NewEvent};
 use super::json::{write_pretty, write_string};
 use super::severity::Severity;
@@ -98,18 +99,42 @@ struct Record<'a> {
     seq: Option<u64>,
 }
 
+/// A [`Record`] that must be written as a JSON object: serde's derived
+/// impl would also take an array of the values in field order.
+struct ObjectRecord<'a>(Record<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ObjectRecord<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = Record<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<M: MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
+                Record::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(Object).map(ObjectRecord)
+    }
+}
+
 /// Parses a whole document produced by [`write_document`] (or by the reference
 /// implementation's `export_json`) into events carrying their original timestamps.
 /// Any problem anywhere is an error naming the event's index; nothing is partial.
 pub fn parse_document(text: &str, config: &Config) -> Result<Vec<Event>> {
-    let records: Vec<Record<'_>> = serde_json::from_str(text).map_err(|e| {
+    let records: Vec<ObjectRecord<'_>> = serde_json::from_str(text).map_err(|e| {
         Error::new(
             ErrorKind::InvalidDocument,
-            format!("not an exported audit document: {e}"),
+            shorten(&format!("not an exported audit document: {e}")),
         )
     })?;
     records
         .iter()
+        .map(|r| &r.0)
         .enumerate()
         .map(|(i, r)| {
             let at = |e: Error| {

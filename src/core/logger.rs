@@ -1,7 +1,9 @@
-//! The audit logger: ring, subscribers and configuration behind one thread-safe handle.
+//! The audit logger: ring, ordered stream, subscribers and configuration
+//! behind one thread-safe handle.
 
+use std::io::Read;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::config::Config;
 use super::error::{Error, ErrorKind, Result};
@@ -9,18 +11,33 @@ use super::event::{Event, NewEvent};
 use super::export::{parse_document, write_document};
 use super::file::write_atomic;
 use super::query::Filter;
-use super::queue::Delivery;
+use super::queue::{Delivery, Queue};
 use super::ring::Ring;
-use super::subscribers::{Callback, Subscribers, SubscriptionStats};
-use super::sync::Mutex;
+use super::stream::{Stream, Tap};
+use super::subscribers::{Callback, Subscribers, Subscription, SubscriptionStats};
+use super::sync::{Arc, Mutex};
+use super::text::utf8;
 use super::timestamp::now_micros;
+
+/// What the logger's one lock protects: the ring and the stream's consumers,
+/// so that storing an event and handing it downstream happen in one step, in
+/// sequence order.
+pub(crate) struct State {
+    pub(crate) ring: Ring,
+    pub(crate) stream: Stream,
+}
+
+/// Everything a logger holds; shared with the fork handlers.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) state: Mutex<State>,
+    pub(crate) subscribers: Subscribers,
+}
 
 /// A thread-safe audit log keeping the newest events in memory. Every operation
 /// may be called from any thread at any time.
 pub struct AuditLogger {
-    config: Config,
-    ring: Mutex<Ring>,
-    subscribers: Subscribers,
+    shared: Arc<Shared>,
 }
 
 impl AuditLogger {
@@ -32,51 +49,83 @@ impl AuditLogger {
     /// A logger with `config`, which must pass [`Config::validate`].
     pub fn with_config(config: Config) -> Result<AuditLogger> {
         config.validate()?;
-        Ok(AuditLogger {
-            ring: Mutex::new(Ring::new(config.capacity, config.max_total_bytes)),
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                ring: Ring::new(config.capacity, config.max_total_bytes),
+                stream: Stream::default(),
+            }),
             config,
             subscribers: Subscribers::default(),
-        })
+        });
+        #[cfg(not(feature = "shuttle"))]
+        super::fork::register(&shared);
+        Ok(AuditLogger { shared })
     }
 
     /// The configuration this logger was made with.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
-    /// Validates and records an event, then calls every subscriber with it on this
+    /// Validates and records an event, hands it to the queued subscribers in
+    /// sequence order, then calls every synchronous subscriber with it on this
     /// thread, outside the logger's lock. Returns the event's sequence number.
-    /// Invalid input is an error and records nothing.
+    /// Invalid input is an error and records nothing; so is logging from
+    /// callbacks nested more than [`MAX_NESTED_LOG_DEPTH`](super::MAX_NESTED_LOG_DEPTH) deep.
     pub fn log(&self, new: &NewEvent<'_>) -> Result<u64> {
-        let event = Event::build(new, &self.config)?;
-        // A copy shares the event's text: no allocation.
-        let copy = (!self.subscribers.is_empty()).then(|| event.clone());
+        let shared = &*self.shared;
+        Subscribers::check_depth()?;
+        let event = Event::build(new, &shared.config)?;
+        // Places in `Block` queues are reserved before the lock, so the lock
+        // is never held while waiting.
+        let blocking = shared.subscribers.blocking_queues();
+        let reserved: Vec<Arc<Queue>> = blocking
+            .into_iter()
+            .filter(|q| {
+                let timeout = q.block_timeout().unwrap_or(Duration::ZERO);
+                q.reserve(Instant::now() + timeout)
+            })
+            .collect();
         // The clock is read before the lock, which then holds only for the
-        // slot write; the ring keeps timestamps in sequence order.
+        // slot write and the handoff; the ring keeps timestamps in sequence order.
         let clock = now_micros();
-        let (seq, timestamp, evicted) = {
-            let mut ring = self.ring.lock();
-            let timestamp = ring.timestamp(clock);
-            let (seq, evicted) = ring.push(event, timestamp);
-            (seq, timestamp, evicted)
+        let (seq, copy, taps, evicted) = {
+            let mut state = shared.state.lock();
+            let timestamp = state.ring.timestamp(clock);
+            let (seq, evicted) = state.ring.push(event, timestamp);
+            let downstream = !state.stream.is_empty();
+            // A copy shares the stored event's text: no allocation.
+            let copy = (downstream || !shared.subscribers.no_sync())
+                .then(|| state.ring.get(seq).expect("just stored").clone());
+            let taps = downstream.then(|| {
+                state
+                    .stream
+                    .publish(copy.as_ref().expect("copied"), false, &reserved);
+                state.stream.taps().clone()
+            });
+            (seq, copy, taps, evicted)
         };
         drop(evicted);
-        if let Some(mut copy) = copy {
-            copy.stamp(seq, timestamp);
-            self.subscribers.notify(&copy);
+        if let Some(taps) = taps {
+            Stream::wake(&taps);
+        }
+        if let Some(copy) = copy {
+            if !shared.subscribers.no_sync() {
+                shared.subscribers.notify(&copy);
+            }
         }
         Ok(seq)
     }
 
     /// The events matching `filter`, oldest first (see [`Filter`]).
     pub fn query(&self, filter: &Filter) -> Vec<Event> {
-        self.ring.lock().select(filter)
+        self.shared.state.lock().ring.select(filter)
     }
 
     /// A copy of the event with sequence number `seq`, or `None` if it was evicted
     /// or not logged yet. O(1).
     pub fn get(&self, seq: u64) -> Option<Event> {
-        self.ring.lock().get(seq).cloned()
+        self.shared.state.lock().ring.get(seq).cloned()
     }
 
     /// The newest `n` events, oldest first; `recent(0)` is empty.
@@ -90,14 +139,16 @@ impl AuditLogger {
     /// Every stored event as a pretty-printed JSON document (see
     /// [`write_document`](super::export::write_document)).
     pub fn export_json(&self) -> String {
-        let events: Vec<Event> = self.ring.lock().iter().cloned().collect();
+        let events: Vec<Event> = self.shared.state.lock().ring.iter().cloned().collect();
         let mut out = Vec::with_capacity(events.len() * 320 + 2);
         write_document(&mut out, &events);
         String::from_utf8(out).expect("the document writer emits UTF-8")
     }
 
     /// Exports to `path` atomically and returns the document. On failure the file
-    /// previously at `path`, if any, is intact.
+    /// previously at `path`, if any, is intact. An existing file keeps its
+    /// permissions; a new one is made with mode 0600; a symbolic link to a file
+    /// is followed, a dangling one refused.
     pub fn export_json_to(&self, path: &Path) -> Result<String> {
         let doc = self.export_json();
         write_atomic(path, doc.as_bytes())?;
@@ -108,83 +159,175 @@ impl AuditLogger {
     /// giving them fresh sequence numbers. All or nothing: a bad document changes
     /// nothing. Imported events are not passed to subscribers. Returns how many.
     pub fn import_json(&self, text: &str) -> Result<usize> {
-        let events = parse_document(text, &self.config)?;
+        self.check_document_size(text.len())?;
+        let events = parse_document(text, &self.shared.config)?;
         let n = events.len();
-        let mut ring = self.ring.lock();
-        for event in events {
-            let timestamp = event.timestamp();
-            ring.push(event, timestamp);
-        }
+        let taps = {
+            let mut state = self.shared.state.lock();
+            for event in events {
+                let timestamp = event.timestamp();
+                let (seq, _) = state.ring.push(event, timestamp);
+                if !state.stream.is_empty() {
+                    let stored = state.ring.get(seq).expect("just stored").clone();
+                    state.stream.publish(&stored, true, &[]);
+                }
+            }
+            state.stream.taps().clone()
+        };
+        Stream::wake(&taps);
         Ok(n)
     }
 
-    /// Reads `path` and imports it as [`import_json`](Self::import_json) does.
-    pub fn import_json_file(&self, path: &Path) -> Result<usize> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+    /// Imports a document given as bytes: as [`import_json`](Self::import_json),
+    /// after checking that they are UTF-8 (the error names the first bad byte).
+    pub fn import_json_bytes(&self, bytes: &[u8]) -> Result<usize> {
+        self.check_document_size(bytes.len())?;
+        let text = utf8(bytes).map_err(|e| {
             Error::new(
-                ErrorKind::Io,
-                format!("cannot read {}: {e}", path.display()),
+                ErrorKind::InvalidUtf8,
+                format!(
+                    "the document is not valid UTF-8 (at byte {})",
+                    e.valid_up_to()
+                ),
             )
         })?;
-        self.import_json(&text)
+        self.import_json(text)
+    }
+
+    /// Reads the regular file at `path` and imports it as
+    /// [`import_json_bytes`](Self::import_json_bytes) does. Pipes, devices and
+    /// directories are refused without reading, and so is a file longer than
+    /// [`Config::max_document_bytes`].
+    pub fn import_json_file(&self, path: &Path) -> Result<usize> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let fail = |what: &str, e: &std::io::Error| {
+            Error::io(format!("cannot read {}: {what}{e}", path.display()), e)
+        };
+        // Non-blocking, so that opening a FIFO does not wait for a writer.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| fail("", &e))?;
+        let meta = file.metadata().map_err(|e| fail("", &e))?;
+        if !meta.is_file() {
+            return Err(Error::io(
+                format!(
+                    "cannot read {}: not a regular file (pipes, devices and directories are refused)",
+                    path.display()
+                ),
+                &std::io::Error::from_raw_os_error(libc::EINVAL),
+            ));
+        }
+        self.check_document_size(usize::try_from(meta.len()).unwrap_or(usize::MAX))?;
+        let limit = self.shared.config.max_document_bytes as u64;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail("", &e))?;
+        self.import_json_bytes(&bytes)
+    }
+
+    fn check_document_size(&self, len: usize) -> Result<()> {
+        let limit = self.shared.config.max_document_bytes;
+        if len > limit {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("the document is {len} bytes, over max_document_bytes ({limit})"),
+            ));
+        }
+        Ok(())
     }
 
     /// Registers `callback` for every event logged from now on, delivered
     /// synchronously; returns its id.
     pub fn subscribe(&self, callback: Callback) -> u64 {
-        self.subscribers
-            .add(callback, Delivery::Sync)
+        self.subscribe_with(callback, Delivery::Sync)
             .expect("synchronous subscriptions cannot fail")
     }
 
     /// Registers `callback` with the given delivery model; returns its id. A queued
-    /// subscription gets its own delivery thread; ending it discards what is still
-    /// queued (counted as dropped) without waiting for the thread.
+    /// subscription gets its own delivery thread and receives events in sequence
+    /// order; ending it discards what is still queued (counted as dropped)
+    /// without waiting for the thread.
     pub fn subscribe_with(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
-        self.subscribers.add(callback, delivery)
+        let sub = self.shared.subscribers.add(callback, delivery)?;
+        if let Some(queue) = sub.queue() {
+            self.shared.state.lock().stream.add(Tap {
+                queue: queue.clone(),
+                imported: false,
+            });
+        }
+        Ok(sub.id())
     }
 
     /// Waits up to `timeout` for every queued subscription to deliver what it
     /// holds; returns whether all did. An error on a delivery thread.
-    pub fn flush(&self, timeout: std::time::Duration) -> Result<bool> {
-        self.subscribers.flush(Instant::now() + timeout)
+    pub fn flush(&self, timeout: Duration) -> Result<bool> {
+        self.shared.subscribers.flush(Instant::now() + timeout)
     }
 
-    /// Ends the subscription `id`; `false` if there was none. A dispatch already
-    /// under way on another thread may still call it once more; the callback is
-    /// dropped when the last such dispatch ends.
-    pub fn unsubscribe(&self, id: u64) -> bool {
-        self.subscribers.remove(id)
+    /// Ends the subscription `id` and returns its final counters (events still
+    /// queued count as dropped); `None` if there was none. A synchronous
+    /// dispatch already under way on another thread may still call it once
+    /// more; the callback is dropped when the last such dispatch ends.
+    pub fn unsubscribe(&self, id: u64) -> Option<SubscriptionStats> {
+        let sub = self.shared.subscribers.remove(id)?;
+        let stats = self.shared.end(&sub);
+        // Dropped here, outside every lock: the callback's cleanup may call back in.
+        drop(sub);
+        Some(stats)
     }
 
     /// The counters of subscription `id`, or `None` if it does not exist.
     pub fn subscription_stats(&self, id: u64) -> Option<SubscriptionStats> {
-        self.subscribers.stats(id)
+        self.shared.subscribers.stats(id)
+    }
+
+    /// Ends every subscription (as [`unsubscribe`](Self::unsubscribe) does);
+    /// logging and queries go on working. Dropping the logger does this.
+    pub fn close(&self) {
+        let subs = self.shared.subscribers.remove_all(|_| true);
+        for sub in &subs {
+            self.shared.end(sub);
+        }
+        drop(subs);
     }
 
     /// Events held now.
     pub fn count(&self) -> usize {
-        self.ring.lock().len()
+        self.shared.state.lock().ring.len()
     }
 
     /// Most events held.
     pub fn capacity(&self) -> usize {
-        self.config.capacity
+        self.shared.config.capacity
     }
 
     /// Events evicted so far to respect capacity or the byte budget.
     pub fn evicted(&self) -> u64 {
-        self.ring.lock().evicted()
+        self.shared.state.lock().ring.evicted()
     }
 
     /// Events ever stored (logged or imported): `count() + evicted()`.
     pub fn appended(&self) -> u64 {
-        self.ring.lock().appended()
+        self.shared.state.lock().ring.appended()
+    }
+}
+
+impl Shared {
+    /// Disconnects a removed subscription from the stream, then ends it.
+    pub(crate) fn end(&self, sub: &Subscription) -> SubscriptionStats {
+        if let Some(queue) = sub.queue() {
+            self.state.lock().stream.remove(queue);
+        }
+        sub.end();
+        sub.stats()
     }
 }
 
 impl Drop for AuditLogger {
     fn drop(&mut self) {
-        self.subscribers.clear();
+        self.close();
     }
 }

@@ -1,12 +1,16 @@
-//! Queued delivery: a bounded queue per subscription, drained by a thread the
-//! library owns, so a slow or stuck subscriber never stalls producers beyond the
-//! overflow policy chosen at subscribe time.
+//! A bounded queue between the ordered stream and one consumer thread (a
+//! queued subscription's delivery thread, later the journal writer), with the
+//! overflow policy chosen when it was made. Events enter in sequence order,
+//! under the logger's lock (see [`Stream`](super::stream::Stream)), so the
+//! consumer sees them in that order; a producer that must wait for room waits
+//! *before* taking that lock, by reserving a place.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::event::Event;
-use super::sync::{Condvar, Mutex};
+use super::sync::{thread_local, Condvar, Mutex};
 
 /// What happens when a queued subscription's queue is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,32 +37,35 @@ pub enum Delivery {
     },
 }
 
+thread_local! {
+    /// The queue whose consumer runs on this thread (its address), or 0.
+    static DRAINING: Cell<usize> = const { Cell::new(0) };
+}
+
 #[derive(Default)]
 struct State {
     events: VecDeque<Event>,
-    /// The worker is inside the callback.
+    /// Places promised to producers waiting under [`Overflow::Block`]; they
+    /// count as occupied.
+    reserved: usize,
+    /// Threads waiting on `drained` (for room, or for the queue to go idle).
+    waiting: usize,
+    /// The consumer is handling an event it took.
     busy: bool,
     closed: bool,
+    /// Events discarded by the overflow policy or by closing.
+    dropped: u64,
 }
 
-/// The queue between producers and one subscription's delivery thread.
+/// The queue between the ordered stream and one consumer.
 pub(crate) struct Queue {
     state: Mutex<State>,
     /// Signalled when an event is queued or the queue closes.
     filled: Condvar,
-    /// Signalled when room is made or the worker goes idle.
+    /// Signalled when room is made or the consumer goes idle.
     drained: Condvar,
     capacity: usize,
     overflow: Overflow,
-}
-
-/// The outcome of offering an event to a queue.
-pub(crate) enum Offer {
-    Queued,
-    /// The queue was full and an event (the oldest or this one) was discarded.
-    Dropped,
-    /// The queue is closed; nothing was counted.
-    Closed,
 }
 
 impl Queue {
@@ -72,80 +79,159 @@ impl Queue {
         }
     }
 
-    /// Queues a copy of `event` according to the overflow policy.
-    pub(crate) fn offer(&self, event: &Event) -> Offer {
+    /// How long a producer may wait for room, if the policy makes it wait.
+    pub(crate) fn block_timeout(&self) -> Option<Duration> {
+        match self.overflow {
+            Overflow::Block(timeout) => Some(timeout),
+            _ => None,
+        }
+    }
+
+    fn id(&self) -> usize {
+        self as *const Queue as usize
+    }
+
+    /// Whether the calling thread is this queue's consumer.
+    fn on_own_thread(&self) -> bool {
+        DRAINING.with(|d| d.get()) == self.id()
+    }
+
+    /// Whether the calling thread is the consumer of any queue.
+    pub(crate) fn on_any_consumer_thread() -> bool {
+        DRAINING.with(|d| d.get()) != 0
+    }
+
+    /// For [`Overflow::Block`]: waits until `deadline` for a free place and
+    /// promises it to the caller, who must then [`push`](Self::push) with
+    /// `reserved`. The consumer itself never waits (it would wait for itself):
+    /// it gets a place only if one is free now. `false`: no place (the event
+    /// will be counted as dropped), or the queue is closed.
+    pub(crate) fn reserve(&self, deadline: Instant) -> bool {
+        let own = self.on_own_thread();
+        let mut state = self.state.lock();
+        while !state.closed && state.events.len() + state.reserved >= self.capacity {
+            if own {
+                return false;
+            }
+            state.waiting += 1;
+            let timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
+            state.waiting -= 1;
+            if timed_out {
+                break;
+            }
+        }
+        if state.closed || state.events.len() + state.reserved >= self.capacity {
+            return false;
+        }
+        state.reserved += 1;
+        true
+    }
+
+    /// Queues `event` (called in sequence order, under the logger's lock; it
+    /// never waits). With a place `reserved` earlier it always fits; otherwise
+    /// a full queue applies the policy: drop the oldest, or drop this one
+    /// (`Block` without a reservation drops this one). Call [`wake`](Self::wake)
+    /// after the logger's lock is released.
+    pub(crate) fn push(&self, event: &Event, reserved: bool) {
         let mut state = self.state.lock();
         if state.closed {
-            return Offer::Closed;
+            return;
         }
-        let mut outcome = Offer::Queued;
-        if state.events.len() >= self.capacity {
+        if reserved {
+            state.reserved -= 1;
+        } else if state.events.len() + state.reserved >= self.capacity {
+            state.dropped += 1;
             match self.overflow {
-                Overflow::DropNewest => return Offer::Dropped,
-                Overflow::DropOldest => {
+                Overflow::DropOldest if !state.events.is_empty() => {
                     state.events.pop_front();
-                    outcome = Offer::Dropped;
                 }
-                Overflow::Block(timeout) => {
-                    let deadline = Instant::now() + timeout;
-                    while state.events.len() >= self.capacity && !state.closed {
-                        if self.drained.wait_until(&mut state, deadline).timed_out() {
-                            break;
-                        }
-                    }
-                    if state.closed {
-                        return Offer::Closed;
-                    }
-                    if state.events.len() >= self.capacity {
-                        return Offer::Dropped;
-                    }
-                }
+                _ => return,
             }
         }
         state.events.push_back(event.clone());
-        drop(state);
-        self.filled.notify_one();
-        outcome
     }
 
-    /// Waits for the next event; `None` once the queue is closed.
+    /// Wakes the consumer if it waits for events.
+    pub(crate) fn wake(&self) {
+        self.filled.notify_one();
+    }
+
+    /// For the consumer: marks this thread as the queue's consumer. Call once,
+    /// on the consumer's own thread, before the first [`next`](Self::next).
+    pub(crate) fn consume_on_this_thread(&self) {
+        DRAINING.with(|d| d.set(self.id()));
+    }
+
+    /// For the consumer: waits for the next event; `None` once the queue is closed.
     pub(crate) fn next(&self) -> Option<Event> {
         let mut state = self.state.lock();
         state.busy = false;
-        self.drained.notify_all();
         loop {
             if state.closed {
+                self.notify_drained(&state);
                 return None;
             }
             if let Some(event) = state.events.pop_front() {
                 state.busy = true;
+                self.notify_drained(&state);
                 return Some(event);
             }
+            self.notify_drained(&state);
             self.filled.wait(&mut state);
         }
     }
 
-    /// Closes the queue, discarding what it holds; returns how many were discarded.
-    pub(crate) fn close(&self) -> u64 {
+    fn notify_drained(&self, state: &State) {
+        if state.waiting > 0 {
+            self.drained.notify_all();
+        }
+    }
+
+    /// Closes the queue, discarding what it holds (counted as dropped).
+    pub(crate) fn close(&self) {
         let mut state = self.state.lock();
         state.closed = true;
         let discarded = state.events.len() as u64;
+        state.dropped += discarded;
         state.events.clear();
         drop(state);
         self.filled.notify_all();
         self.drained.notify_all();
-        discarded
     }
 
-    /// Waits until the queue is empty and its callback idle, or `deadline`
+    /// Events discarded so far by the overflow policy or by closing.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.state.lock().dropped
+    }
+
+    /// Waits until the queue is empty and its consumer idle, or `deadline`
     /// passes; returns whether it became idle.
     pub(crate) fn wait_idle(&self, deadline: Instant) -> bool {
+        let idle = |s: &State| s.closed || s.events.is_empty() && !s.busy;
         let mut state = self.state.lock();
-        while !(state.closed || state.events.is_empty() && !state.busy) {
-            if self.drained.wait_until(&mut state, deadline).timed_out() {
-                return state.closed || state.events.is_empty() && !state.busy;
+        while !idle(&state) {
+            state.waiting += 1;
+            let timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
+            state.waiting -= 1;
+            if timed_out {
+                return idle(&state);
             }
         }
         true
+    }
+
+    /// For fork handling: holds this queue's lock until [`unlock_after_fork`](Self::unlock_after_fork).
+    #[cfg(not(feature = "shuttle"))]
+    pub(crate) fn lock_for_fork(&self) {
+        std::mem::forget(self.state.lock());
+    }
+
+    /// Releases the lock taken by [`lock_for_fork`](Self::lock_for_fork).
+    ///
+    /// # Safety
+    /// Only after `lock_for_fork`, in the forking thread or in the child.
+    #[cfg(not(feature = "shuttle"))]
+    pub(crate) unsafe fn unlock_after_fork(&self) {
+        self.state.force_unlock();
     }
 }

@@ -1,6 +1,6 @@
 //! Severity levels, with the reference's numbers.
 
-use super::error::{Error, ErrorKind, Result};
+use super::error::{quote, Error, ErrorKind, Result};
 
 /// How serious an event is. The numbers are stable and shared with the C ABI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,7 +62,10 @@ impl Severity {
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::InvalidSeverity,
-                    format!("severity name {name:?} is not one of INFO, WARNING, ERROR, CRITICAL"),
+                    format!(
+                        "severity name {} is not one of INFO, WARNING, ERROR, CRITICAL",
+                        quote(name)
+                    ),
                 )
             })
     }

@@ -1,6 +1,7 @@
 //! Subscribers: callbacks run for every logged event, after it is stored and
 //! outside every lock: synchronously on the thread that logged it, or through a
-//! bounded queue on a thread of the library's (see [`Delivery`]).
+//! bounded queue fed by the ordered stream, on a thread of the library's (see
+//! [`Delivery`]).
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -8,19 +9,22 @@ use std::time::Instant;
 
 use super::error::{Error, ErrorKind, Result};
 use super::event::Event;
-use super::queue::{Delivery, Offer, Queue};
+use super::queue::{Delivery, Queue};
 use super::sync::{thread, thread_local, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
-
-thread_local! {
-    /// Set on the library's delivery threads, where waiting for queues to drain
-    /// would wait for oneself.
-    static ON_DELIVERY_THREAD: Cell<bool> = const { Cell::new(false) };
-}
 
 /// A subscriber callback. It returns `true` when it handled the event and `false`
 /// to report a failure; a panic also counts as a failure. Either way logging and
 /// the other subscribers carry on.
 pub type Callback = Box<dyn Fn(&Event) -> bool + Send + Sync>;
+
+/// How deep synchronous callbacks may nest by logging from inside a callback
+/// (each level costs stack); a `log` deeper than this is refused.
+pub const MAX_NESTED_LOG_DEPTH: u32 = 16;
+
+thread_local! {
+    /// How many synchronous dispatches are under way on this thread.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Per-subscription counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,14 +38,13 @@ pub struct SubscriptionStats {
     pub dropped: u64,
 }
 
-struct Subscription {
+pub(crate) struct Subscription {
     id: u64,
     callback: Callback,
     queue: Option<Arc<Queue>>,
     active: AtomicBool,
     delivered: AtomicU64,
     failed: AtomicU64,
-    dropped: AtomicU64,
 }
 
 impl Subscription {
@@ -53,11 +56,29 @@ impl Subscription {
         }
     }
 
+    /// The subscription's id (never 0).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The queue feeding a queued subscription.
+    pub(crate) fn queue(&self) -> Option<&Arc<Queue>> {
+        self.queue.as_ref()
+    }
+
     /// Stops delivery; queued events are discarded and counted as dropped.
-    fn end(&self) {
+    pub(crate) fn end(&self) {
         self.active.store(false, Ordering::Release);
         if let Some(queue) = &self.queue {
-            self.dropped.fetch_add(queue.close(), Ordering::Relaxed);
+            queue.close();
+        }
+    }
+
+    pub(crate) fn stats(&self) -> SubscriptionStats {
+        SubscriptionStats {
+            delivered: self.delivered.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            dropped: self.queue.as_ref().map_or(0, |q| q.dropped()),
         }
     }
 }
@@ -66,7 +87,7 @@ impl Subscription {
 /// subscription, so the callback is dropped (and its cleanup runs) here or by
 /// whoever ends the subscription, whichever lets go last.
 fn drain(sub: Arc<Subscription>, queue: Arc<Queue>) {
-    ON_DELIVERY_THREAD.with(|f| f.set(true));
+    queue.consume_on_this_thread();
     while let Some(event) = queue.next() {
         sub.deliver(&event);
     }
@@ -79,16 +100,22 @@ fn drain(sub: Arc<Subscription>, queue: Arc<Queue>) {
 #[derive(Default)]
 pub(crate) struct Subscribers {
     list: Mutex<Arc<Vec<Arc<Subscription>>>>,
-    len: AtomicUsize,
+    /// Synchronous subscriptions in `list`.
+    sync_len: AtomicUsize,
+    /// Queued subscriptions with the `Block` policy in `list`.
+    blocking_len: AtomicUsize,
     next_id: AtomicU64,
 }
 
 impl Subscribers {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len.load(Ordering::Acquire) == 0
+    /// Whether no synchronous subscription exists.
+    pub(crate) fn no_sync(&self) -> bool {
+        self.sync_len.load(Ordering::Acquire) == 0
     }
 
-    pub(crate) fn add(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
+    /// Makes a subscription (starting its delivery thread if queued) and lists
+    /// it; the caller connects its queue to the stream.
+    pub(crate) fn add(&self, callback: Callback, delivery: Delivery) -> Result<Arc<Subscription>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let queue = match delivery {
             Delivery::Sync => None,
@@ -109,7 +136,6 @@ impl Subscribers {
             active: AtomicBool::new(true),
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
         });
         if let Some(queue) = queue {
             let worker = sub.clone();
@@ -125,55 +151,71 @@ impl Subscribers {
         }
         let mut list = self.list.lock();
         let mut next = Vec::clone(&list);
-        next.push(sub);
-        self.len.store(next.len(), Ordering::Release);
+        next.push(sub.clone());
+        self.publish(&mut list, next);
+        Ok(sub)
+    }
+
+    fn publish(&self, list: &mut Arc<Vec<Arc<Subscription>>>, next: Vec<Arc<Subscription>>) {
+        let sync = next.iter().filter(|s| s.queue.is_none()).count();
+        let blocking = next
+            .iter()
+            .filter(|s| {
+                s.queue
+                    .as_ref()
+                    .is_some_and(|q| q.block_timeout().is_some())
+            })
+            .count();
+        self.sync_len.store(sync, Ordering::Release);
+        self.blocking_len.store(blocking, Ordering::Release);
         *list = Arc::new(next);
-        Ok(id)
     }
 
-    pub(crate) fn remove(&self, id: u64) -> bool {
-        let removed = {
-            let mut list = self.list.lock();
-            let Some(pos) = list.iter().position(|s| s.id == id) else {
-                return false;
-            };
-            let mut next = Vec::clone(&list);
-            let removed = next.remove(pos);
-            removed.end();
-            self.len.store(next.len(), Ordering::Release);
-            *list = Arc::new(next);
-            removed
-        };
-        // Dropped here, outside the lock: the callback's cleanup may call back in.
-        drop(removed);
-        true
+    /// Unlists subscription `id` and returns it (the caller disconnects its
+    /// queue from the stream, then ends it).
+    pub(crate) fn remove(&self, id: u64) -> Option<Arc<Subscription>> {
+        let mut list = self.list.lock();
+        let pos = list.iter().position(|s| s.id == id)?;
+        let mut next = Vec::clone(&list);
+        let removed = next.remove(pos);
+        self.publish(&mut list, next);
+        Some(removed)
     }
 
-    /// Removes every subscription (the logger is going away).
-    pub(crate) fn clear(&self) {
-        let old = std::mem::take(&mut *self.list.lock());
-        self.len.store(0, Ordering::Release);
-        for sub in old.iter() {
-            sub.end();
-        }
-        drop(old);
+    /// Unlists every subscription for which `which` holds; returns them.
+    pub(crate) fn remove_all(
+        &self,
+        which: impl Fn(&Subscription) -> bool,
+    ) -> Vec<Arc<Subscription>> {
+        let mut list = self.list.lock();
+        let (gone, kept): (Vec<_>, Vec<_>) = list.iter().cloned().partition(|s| which(s));
+        self.publish(&mut list, kept);
+        gone
     }
 
     pub(crate) fn stats(&self, id: u64) -> Option<SubscriptionStats> {
         let list = self.list.lock().clone();
-        let sub = list.iter().find(|s| s.id == id)?;
-        Some(SubscriptionStats {
-            delivered: sub.delivered.load(Ordering::Relaxed),
-            failed: sub.failed.load(Ordering::Relaxed),
-            dropped: sub.dropped.load(Ordering::Relaxed),
-        })
+        list.iter().find(|s| s.id == id).map(|s| s.stats())
+    }
+
+    /// The queues of `Block` subscriptions, where a producer must reserve a
+    /// place before logging; empty (without locking) when there are none.
+    pub(crate) fn blocking_queues(&self) -> Vec<Arc<Queue>> {
+        if self.blocking_len.load(Ordering::Acquire) == 0 {
+            return Vec::new();
+        }
+        let list = self.list.lock().clone();
+        list.iter()
+            .filter_map(|s| s.queue.clone())
+            .filter(|q| q.block_timeout().is_some())
+            .collect()
     }
 
     /// Waits until every queued subscription has delivered what it holds, or
     /// until `deadline`; returns whether they all went idle. Refused on a
     /// delivery thread, which would wait for itself.
     pub(crate) fn flush(&self, deadline: Instant) -> Result<bool> {
-        if ON_DELIVERY_THREAD.with(|f| f.get()) {
+        if Queue::on_any_consumer_thread() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "flush cannot be called from a queued subscriber's callback",
@@ -186,22 +228,53 @@ impl Subscribers {
             .all(|q| q.wait_idle(deadline)))
     }
 
-    /// Hands `event` to every active subscriber, in subscription order: calls
-    /// synchronous ones, queues a copy for queued ones.
+    /// Fails when this thread is already [`MAX_NESTED_LOG_DEPTH`] synchronous
+    /// dispatches deep (a callback logging from a callback ...).
+    pub(crate) fn check_depth() -> Result<()> {
+        if DEPTH.with(|d| d.get()) >= MAX_NESTED_LOG_DEPTH {
+            return Err(Error::new(
+                ErrorKind::TooDeep,
+                format!(
+                    "logging from inside subscriber callbacks nested more than {MAX_NESTED_LOG_DEPTH} levels deep"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Calls every active synchronous subscriber with `event`, in subscription order.
     pub(crate) fn notify(&self, event: &Event) {
         let snapshot = self.list.lock().clone();
+        DEPTH.with(|d| d.set(d.get() + 1));
         for sub in snapshot.iter() {
-            if !sub.active.load(Ordering::Acquire) {
-                continue;
-            }
-            match &sub.queue {
-                None => sub.deliver(event),
-                Some(queue) => {
-                    if let Offer::Dropped = queue.offer(event) {
-                        sub.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+            if sub.queue.is_none() && sub.active.load(Ordering::Acquire) {
+                sub.deliver(event);
             }
         }
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+
+    /// For fork handling: holds the list's lock.
+    #[cfg(not(feature = "shuttle"))]
+    pub(crate) fn lock_for_fork(&self) -> Arc<Vec<Arc<Subscription>>> {
+        let guard = self.list.lock();
+        let list = guard.clone();
+        std::mem::forget(guard);
+        list
+    }
+
+    /// The list, read while [`lock_for_fork`](Self::lock_for_fork) holds its lock.
+    #[cfg(not(feature = "shuttle"))]
+    pub(crate) fn list_ptr(&self) -> *const Arc<Vec<Arc<Subscription>>> {
+        self.list.data_ptr()
+    }
+
+    /// Releases the lock taken by [`lock_for_fork`](Self::lock_for_fork).
+    ///
+    /// # Safety
+    /// Only after `lock_for_fork`, in the forking thread or in the child.
+    #[cfg(not(feature = "shuttle"))]
+    pub(crate) unsafe fn unlock_after_fork(&self) {
+        self.list.force_unlock();
     }
 }

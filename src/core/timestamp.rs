@@ -4,7 +4,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use super::error::{Error, ErrorKind, Result};
+use super::error::{quote, Error, ErrorKind, Result};
 
 /// The current time in microseconds since the Unix epoch: `CLOCK_REALTIME`
 /// read directly (the standard library's `SystemTime` arithmetic costs as much
@@ -92,14 +92,17 @@ pub fn parse_micros(text: &str) -> Result<i64> {
     let t = parsed.map_err(|e| {
         Error::new(
             ErrorKind::InvalidDocument,
-            format!("timestamp {text:?} is not RFC 3339 ({e})"),
+            format!("timestamp {} is not RFC 3339 ({e})", quote(text)),
         )
     })?;
     let year = t.checked_to_offset(UtcOffset::UTC).map(|t| t.year());
     if !year.is_some_and(|y| (0..=9999).contains(&y)) {
         return Err(Error::new(
             ErrorKind::InvalidDocument,
-            format!("timestamp {text:?} is outside the years 0000-9999 once converted to UTC"),
+            format!(
+                "timestamp {} is outside the years 0000-9999 once converted to UTC",
+                quote(text)
+            ),
         ));
     }
     // RFC 3339 allows second 60 (a leap second); it is read as the last
@@ -107,7 +110,10 @@ pub fn parse_micros(text: &str) -> Result<i64> {
     if text.get(17..19) == Some("60") {
         return Err(Error::new(
             ErrorKind::InvalidDocument,
-            format!("timestamp {text:?} is a leap second, which Unix time cannot represent"),
+            format!(
+                "timestamp {} is a leap second, which Unix time cannot represent",
+                quote(text)
+            ),
         ));
     }
     let nanos = t.unix_timestamp_nanos();

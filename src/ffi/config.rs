@@ -106,3 +106,18 @@ pub unsafe extern "C" fn audit_config_set_max_total_bytes(
 ) -> AuditStatus {
     set(config, |c| c.max_total_bytes = value)
 }
+
+/// Sets the most bytes of a document `audit_import_json` and
+/// `audit_import_json_file` accept (> 0, checked when a logger is made;
+/// default 1 GiB). A longer document or file is refused with
+/// `AUDIT_ERR_TOO_LARGE` before it is parsed or read. Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `config` is NULL or a live configuration not used by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn audit_config_set_max_document_bytes(
+    config: *mut Config,
+    value: usize,
+) -> AuditStatus {
+    set(config, |c| c.max_document_bytes = value)
+}

@@ -1,6 +1,7 @@
 //! The logger handle: create, free, log, query, export, import, counters.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use super::boundary::{status, value};
 use super::events::AuditEventList;
@@ -21,7 +22,7 @@ pub unsafe extern "C" fn audit_logger_new(
 ) -> AuditStatus {
     status(|| {
         let out_logger = out(out_logger, "out_logger")?;
-        *out_logger = Box::into_raw(Box::new(AuditLogger::new(capacity)?));
+        *out_logger = into_handle(AuditLogger::new(capacity)?);
         Ok(())
     })
 }
@@ -40,18 +41,37 @@ pub unsafe extern "C" fn audit_logger_new_with_config(
     status(|| {
         let out_logger = out(out_logger, "out_logger")?;
         let config = arg(config, "config")?.clone();
-        *out_logger = Box::into_raw(Box::new(AuditLogger::with_config(config)?));
+        *out_logger = into_handle(AuditLogger::with_config(config)?);
         Ok(())
     })
+}
+
+/// A logger handle: the logger in a reference-counted box. The caller holds
+/// one reference; each queued subscription holds another until its delivery
+/// thread ends, so a callback running while the logger is freed can still use it.
+fn into_handle(logger: AuditLogger) -> *mut AuditLogger {
+    Arc::into_raw(Arc::new(logger)).cast_mut()
+}
+
+/// Another reference to a live handle, for a queued subscription to hold.
+///
+/// # Safety
+/// `logger` is a live handle from [`into_handle`].
+pub(crate) unsafe fn share_handle(logger: *const AuditLogger) -> Arc<AuditLogger> {
+    Arc::increment_strong_count(logger);
+    Arc::from_raw(logger)
 }
 
 /// Releases a logger and its events. Every subscription ends: each `free_ctx`
 /// runs once, on this thread, except for a queued subscription whose callback
 /// is running at that moment: its `free_ctx` runs on its delivery thread once
 /// the call returns. Events still queued are discarded; call `audit_flush`
-/// first to deliver them. This never waits for a delivery thread. NULL is a
-/// no-op. No other thread may be using the logger, and it must not be called
-/// from one of its own callbacks.
+/// first to deliver them. This never waits for a delivery thread: a queued
+/// callback that is running keeps the logger's memory alive until it returns,
+/// so it may still call functions on this logger (they work; no subscriber
+/// sees what it logs), and a queued callback may free its own logger. NULL is
+/// a no-op. No other thread may be using the logger, and it must not be called
+/// from a synchronous callback of the same logger.
 ///
 /// # Safety
 /// `logger` is NULL or from `audit_logger_new*` and not yet freed.
@@ -59,7 +79,9 @@ pub unsafe extern "C" fn audit_logger_new_with_config(
 pub unsafe extern "C" fn audit_logger_free(logger: *mut AuditLogger) {
     value((), || {
         if !logger.is_null() {
-            drop(Box::from_raw(logger));
+            let logger = Arc::from_raw(logger.cast_const());
+            logger.close();
+            drop(logger);
         }
         Ok(())
     })
@@ -249,8 +271,9 @@ pub unsafe extern "C" fn audit_export_json(
 /// Events keep their timestamps and get new sequence numbers; they are not
 /// passed to subscribers. All or nothing: on any error the logger is unchanged.
 /// Writes the number imported to `*out_count` if not NULL.
-/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
-/// `AUDIT_ERR_INVALID_DOCUMENT` (message names the event index), `AUDIT_ERR_TOO_LARGE`.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8` (message names
+/// the byte), `AUDIT_ERR_INVALID_DOCUMENT` (message names the event index),
+/// `AUDIT_ERR_TOO_LARGE` (a field, or the document over `max_document_bytes`).
 ///
 /// # Safety
 /// `logger` is NULL or live; `json` is NULL or NUL-terminated; `out_count` is NULL or writable.
@@ -262,7 +285,8 @@ pub unsafe extern "C" fn audit_import_json(
 ) -> AuditStatus {
     status(|| {
         let logger = arg(logger, "logger")?;
-        let n = logger.import_json(str_arg(json, "json")?)?;
+        let json = arg(json, "json").map(|_| std::ffi::CStr::from_ptr(json))?;
+        let n = logger.import_json_bytes(json.to_bytes())?;
         if let Some(out_count) = out_count.as_mut() {
             *out_count = n;
         }
@@ -270,8 +294,12 @@ pub unsafe extern "C" fn audit_import_json(
     })
 }
 
-/// Like `audit_import_json`, reading the document from the file at `path`.
-/// Errors also include `AUDIT_ERR_IO`.
+/// Like `audit_import_json`, reading the document from the file at `path`:
+/// the same document gives the same result and the same message either way.
+/// Only a regular file is read (a pipe, device or directory is refused without
+/// reading), and one longer than `max_document_bytes` (default 1 GiB) is
+/// refused with `AUDIT_ERR_TOO_LARGE` before it is read.
+/// Errors also include `AUDIT_ERR_IO` (`audit_last_error_errno` gives the OS error).
 ///
 /// # Safety
 /// As `audit_import_json`.

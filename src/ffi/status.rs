@@ -35,8 +35,11 @@ pub const AUDIT_ERR_NOT_FOUND: AuditStatus = 10;
 pub const AUDIT_ERR_PANIC: AuditStatus = 11;
 /// A wait (for example `audit_flush`) ended before its condition was met.
 pub const AUDIT_ERR_TIMEOUT: AuditStatus = 12;
+/// `audit_log` called from inside subscriber callbacks nested more than 16
+/// levels deep (each level costs stack); nothing was recorded.
+pub const AUDIT_ERR_TOO_DEEP: AuditStatus = 13;
 
-const MESSAGES: [&CStr; 13] = [
+const MESSAGES: [&CStr; 14] = [
     c"ok",
     c"a required pointer argument was NULL",
     c"a string argument was not valid UTF-8",
@@ -50,6 +53,7 @@ const MESSAGES: [&CStr; 13] = [
     c"not found",
     c"internal error (panic caught at the C boundary)",
     c"timed out",
+    c"nested too deep",
 ];
 
 /// A failure on its way to C: a status code and the detail for
@@ -58,6 +62,8 @@ const MESSAGES: [&CStr; 13] = [
 pub(crate) struct Failure {
     pub(crate) code: AuditStatus,
     pub(crate) message: String,
+    /// The OS error number behind an I/O failure, else 0.
+    pub(crate) errno: i32,
 }
 
 impl Failure {
@@ -65,6 +71,7 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            errno: 0,
         }
     }
 
@@ -84,8 +91,13 @@ impl From<Error> for Failure {
             ErrorKind::InvalidDocument => AUDIT_ERR_INVALID_DOCUMENT,
             ErrorKind::Io => AUDIT_ERR_IO,
             ErrorKind::NotFound => AUDIT_ERR_NOT_FOUND,
+            ErrorKind::InvalidUtf8 => AUDIT_ERR_INVALID_UTF8,
+            ErrorKind::TooDeep => AUDIT_ERR_TOO_DEEP,
         };
-        Failure::new(code, e.message())
+        Failure {
+            errno: e.os_error().unwrap_or(0),
+            ..Failure::new(code, e.message())
+        }
     }
 }
 

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary::status;
+use super::logger::share_handle;
 use super::status::{
     AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND, AUDIT_ERR_TIMEOUT,
 };
 use super::strings::{arg, out};
-use crate::core::{AuditLogger, Delivery, Event, Overflow};
+use crate::core::{AuditLogger, Delivery, Event, Overflow, SubscriptionStats};
 
 /// Queue overflow policy: discard the oldest queued event; producers never wait.
 pub const AUDIT_OVERFLOW_DROP_OLDEST: u32 = 1;
@@ -65,6 +66,10 @@ struct Foreign {
     free_ctx: AuditFreeCtx,
     /// Set once the subscription exists: until then `ctx` is still the caller's.
     owns_ctx: AtomicBool,
+    /// For a queued subscription: the logger, kept alive while its delivery
+    /// thread may still call the callback (which may call into the logger).
+    /// Released after `free_ctx`.
+    _logger: Option<Arc<AuditLogger>>,
 }
 
 // SAFETY: `audit_subscribe` documents that the callback and `ctx` are used from
@@ -99,14 +104,19 @@ unsafe fn register(
     delivery: Delivery,
     out_id: *mut u64,
 ) -> Result<(), Failure> {
-    let out_id = out(out_id, "out_id")?;
+    let handle = logger;
     let logger = arg(logger, "logger")?;
+    let out_id = out(out_id, "out_id")?;
     let callback = callback.ok_or_else(|| Failure::null("callback"))?;
     let foreign = Arc::new(Foreign {
         callback,
         ctx,
         free_ctx,
         owns_ctx: AtomicBool::new(false),
+        _logger: match delivery {
+            Delivery::Sync => None,
+            Delivery::Queued { .. } => Some(share_handle(handle)),
+        },
     });
     let held = foreign.clone();
     let id = logger.subscribe_with(Box::new(move |event| held.call(event)), delivery)?;
@@ -144,7 +154,14 @@ pub unsafe extern "C" fn audit_subscribe(
 /// are counted as `dropped` in `audit_subscription_stats`.
 ///
 /// The callback runs on the subscription's own thread, one event at a time, in
-/// log order. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
+/// strictly increasing seq order however many threads log (a gap in seq is an
+/// event dropped by the policy, or one logged before the subscription began).
+/// Under `AUDIT_OVERFLOW_BLOCK`, a callback that logs to the same logger never
+/// waits for its own queue: if the queue is full, that event is dropped for
+/// this subscription (counted) and still recorded. After `fork()`, the child's
+/// copies of queued subscriptions have ended (their delivery threads do not
+/// exist there): what they held counts as dropped, and their `free_ctx` runs
+/// only in the parent. Ending the subscription (`audit_unsubscribe`, `audit_logger_free`)
 /// discards what is still queued (counted as dropped) and never waits for that
 /// thread; a call in progress finishes, then `free_ctx` runs on that thread.
 /// Use `audit_flush` first to deliver everything. This model suits runtimes that
@@ -221,7 +238,7 @@ pub unsafe extern "C" fn audit_flush(logger: *const AuditLogger, timeout_ms: u32
 /// of the subscribers just before) may still call it once more; `free_ctx` marks
 /// the true end: it runs after every such call has returned, and the callback is
 /// never called after it. Queued events not yet delivered are discarded (and
-/// counted as dropped).
+/// counted as dropped; `audit_unsubscribe_with_stats` tells how many).
 /// May be called from inside a callback, including the subscription's own.
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND` (no such
 /// subscription, or already ended: the answer to "was anything removed?").
@@ -230,16 +247,65 @@ pub unsafe extern "C" fn audit_flush(logger: *const AuditLogger, timeout_ms: u32
 /// `logger` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn audit_unsubscribe(logger: *mut AuditLogger, id: u64) -> AuditStatus {
+    status(|| end(logger, id).map(|_| ()))
+}
+
+/// Like `audit_unsubscribe`, and writes the subscription's final counters
+/// (those still queued counted as dropped) into `*out_stats`, whose
+/// `struct_size` the caller has set, as `audit_subscription_stats` does.
+/// Nothing is ended when `out_stats` is NULL or too small.
+/// Errors: as `audit_unsubscribe`, and as `audit_subscription_stats`.
+///
+/// # Safety
+/// `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn audit_unsubscribe_with_stats(
+    logger: *mut AuditLogger,
+    id: u64,
+    out_stats: *mut AuditSubscriptionStats,
+) -> AuditStatus {
     status(|| {
-        if arg(logger, "logger")?.unsubscribe(id) {
-            Ok(())
-        } else {
-            Err(Failure::new(
-                AUDIT_ERR_NOT_FOUND,
-                format!("no subscription with id {id}"),
-            ))
-        }
+        arg(logger, "logger")?;
+        let out_stats = stats_out(out_stats)?;
+        write_stats(out_stats, end(logger, id)?);
+        Ok(())
     })
+}
+
+unsafe fn end(logger: *mut AuditLogger, id: u64) -> Result<SubscriptionStats, Failure> {
+    arg(logger, "logger")?
+        .unsubscribe(id)
+        .ok_or_else(|| Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}")))
+}
+
+/// A size-tagged stats out-parameter, checked before any work.
+unsafe fn stats_out(
+    out_stats: *mut AuditSubscriptionStats,
+) -> Result<*mut AuditSubscriptionStats, Failure> {
+    let out_stats = out(out_stats, "out_stats")?;
+    let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
+    if size < STATS_V1_SIZE {
+        return Err(Failure::new(
+            AUDIT_ERR_INVALID_ARGUMENT,
+            format!(
+                "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) (at least {STATS_V1_SIZE})"
+            ),
+        ));
+    }
+    Ok(out_stats)
+}
+
+/// Writes only the fields this version knows; a newer caller's extra tail is untouched.
+unsafe fn write_stats(out_stats: *mut AuditSubscriptionStats, stats: SubscriptionStats) {
+    std::ptr::write(
+        out_stats,
+        AuditSubscriptionStats {
+            struct_size: (*out_stats).struct_size,
+            delivered: stats.delivered,
+            failed: stats.failed,
+            dropped: stats.dropped,
+        },
+    );
 }
 
 /// Writes the counters of subscription `id` into `*out_stats`, whose
@@ -257,29 +323,11 @@ pub unsafe extern "C" fn audit_subscription_stats(
 ) -> AuditStatus {
     status(|| {
         let logger = arg(logger, "logger")?;
-        let out_stats = out(out_stats, "out_stats")?;
-        let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
-        if size < STATS_V1_SIZE {
-            return Err(Failure::new(
-                super::status::AUDIT_ERR_INVALID_ARGUMENT,
-                format!(
-                    "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) (at least {STATS_V1_SIZE})"
-                ),
-            ));
-        }
+        let out_stats = stats_out(out_stats)?;
         let stats = logger.subscription_stats(id).ok_or_else(|| {
             Failure::new(AUDIT_ERR_NOT_FOUND, format!("no subscription with id {id}"))
         })?;
-        // Write only the fields this version knows; a newer caller's extra tail is untouched.
-        std::ptr::write(
-            out_stats,
-            AuditSubscriptionStats {
-                struct_size: (*out_stats).struct_size,
-                delivered: stats.delivered,
-                failed: stats.failed,
-                dropped: stats.dropped,
-            },
-        );
+        write_stats(out_stats, stats);
         Ok(())
     })
 }

@@ -1,0 +1,72 @@
+//! The ordered stream: the one way events leave the ring for anything
+//! downstream (queued subscribers, the journal writer). Each consumer has a
+//! [`Queue`]; the logger publishes every stored event to every queue while it
+//! still holds its lock, so each queue receives events in strictly increasing
+//! sequence order however many threads log. Publishing is a push per queue and
+//! never waits: a producer that must wait for room (the `Block` policy) has
+//! reserved its place before taking the lock.
+
+use super::event::Event;
+use super::queue::Queue;
+use super::sync::Arc;
+
+/// One consumer of the stream.
+#[derive(Clone)]
+pub(crate) struct Tap {
+    pub(crate) queue: Arc<Queue>,
+    /// Whether imported events reach it too (subscribers see only logged ones).
+    pub(crate) imported: bool,
+}
+
+/// The consumers, shared so that a producer can wake them after the lock.
+#[derive(Clone, Default)]
+pub(crate) struct Stream {
+    taps: Arc<Vec<Tap>>,
+}
+
+impl Stream {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.taps.is_empty()
+    }
+
+    pub(crate) fn add(&mut self, tap: Tap) {
+        let mut taps = Vec::clone(&self.taps);
+        taps.push(tap);
+        self.taps = Arc::new(taps);
+    }
+
+    /// Removes the tap feeding `queue`, if any.
+    pub(crate) fn remove(&mut self, queue: &Arc<Queue>) {
+        let taps: Vec<Tap> = self
+            .taps
+            .iter()
+            .filter(|t| !Arc::ptr_eq(&t.queue, queue))
+            .cloned()
+            .collect();
+        self.taps = Arc::new(taps);
+    }
+
+    /// The taps, for waking them after the lock.
+    pub(crate) fn taps(&self) -> &Arc<Vec<Tap>> {
+        &self.taps
+    }
+
+    /// Hands `event` (stored, stamped) to every tap; `reserved` lists the
+    /// queues where the producer holds a place. Called under the logger's lock.
+    pub(crate) fn publish(&self, event: &Event, imported: bool, reserved: &[Arc<Queue>]) {
+        for tap in self.taps.iter() {
+            if imported && !tap.imported {
+                continue;
+            }
+            let has_place = reserved.iter().any(|q| Arc::ptr_eq(q, &tap.queue));
+            tap.queue.push(event, has_place);
+        }
+    }
+
+    /// Wakes every consumer (after the logger's lock is released).
+    pub(crate) fn wake(taps: &[Tap]) {
+        for tap in taps {
+            tap.queue.wake();
+        }
+    }
+}
