@@ -33,14 +33,16 @@ else()
 endif()
 
 # audit_add_checked_test(<name> SOURCES <file>... [LIBRARIES <lib>...]
-#                        [ARGS <arg>...] [VALGRIND_ARGS <arg>...] [ASAN_ARGS <arg>...])
+#                        [ARGS <arg>...] [VALGRIND_ARGS <arg>...] [ASAN_ARGS <arg>...]
+#                        [VALGRIND_FLAGS <flag>...])
 #
 # Builds <name> (C11, warnings as errors, linked with the shared library and
 # pthread) and <name>_asan (the same under AddressSanitizer and UBSan), and
 # registers three tests: <name>, <name>_valgrind (with VALGRIND_ARGS if given,
-# else ARGS) and <name>_asan (with ASAN_ARGS if given, else ARGS).
+# else ARGS, and memcheck given VALGRIND_FLAGS too) and <name>_asan (with
+# ASAN_ARGS if given, else ARGS).
 function(audit_add_checked_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;ARGS;VALGRIND_ARGS;ASAN_ARGS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBRARIES;ARGS;VALGRIND_ARGS;ASAN_ARGS;VALGRIND_FLAGS")
   foreach(variant IN ITEMS VALGRIND ASAN)
     if(NOT arg_${variant}_ARGS)
       set(arg_${variant}_ARGS ${arg_ARGS})
@@ -64,7 +66,8 @@ function(audit_add_checked_test name)
   set_tests_properties(${name} ${name}_asan PROPERTIES TIMEOUT ${AUDIT_TEST_TIMEOUT})
   if(AUDIT_VALGRIND_COMMAND)
     add_test(NAME ${name}_valgrind
-      COMMAND ${AUDIT_VALGRIND_COMMAND} $<TARGET_FILE:${name}> ${arg_VALGRIND_ARGS})
+      COMMAND ${AUDIT_VALGRIND_COMMAND} ${arg_VALGRIND_FLAGS} $<TARGET_FILE:${name}>
+        ${arg_VALGRIND_ARGS})
     # Memcheck runs code some 20-50 times slower.
     math(EXPR slow "${AUDIT_TEST_TIMEOUT} * 5")
     set_tests_properties(${name}_valgrind PROPERTIES TIMEOUT ${slow})

@@ -1100,3 +1100,213 @@ fn lone_surrogates_are_refused_and_pairs_accepted() {
     assert_eq!(log.recent(1)[0].details(), r#"{"😀":"😀"}"#);
     report("lone_surrogates", lone.len() * 5);
 }
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn exports_keep_an_existing_files_mode_and_make_new_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled(3);
+    let fresh = dir.path().join("fresh.json");
+    log.export_json_to(&fresh).unwrap();
+    assert_eq!(mode(&fresh), 0o600, "a new export is private");
+    for kept in [0o600, 0o640, 0o644, 0o400] {
+        let path = dir.path().join(format!("kept-{kept:o}.json"));
+        std::fs::write(&path, PREVIOUS).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(kept)).unwrap();
+        log.export_json_to(&path).unwrap();
+        assert_eq!(mode(&path), kept, "mode {kept:o} kept");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), log.export_json());
+    }
+    assert_eq!(
+        entries(dir.path()).len(),
+        5,
+        "no temporary file left behind"
+    );
+    report("export_modes", 5);
+}
+
+#[test]
+fn exports_follow_live_links_and_refuse_dangling_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled(2);
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, PREVIOUS).unwrap();
+    let live = dir.path().join("live.json");
+    std::os::unix::fs::symlink(&real, &live).unwrap();
+    log.export_json_to(&live).unwrap();
+    assert!(std::fs::symlink_metadata(&live)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), log.export_json());
+
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink(dir.path().join("missing.json"), &dangling).unwrap();
+    let err = log.export_json_to(&dangling).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains("symbolic link"), "{}", err.message());
+    assert!(std::fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(!dir.path().join("missing.json").exists());
+    report("export_links", 2);
+}
+
+#[test]
+fn pre_created_temporary_names_do_not_stop_an_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled(2);
+    let path = dir.path().join("audit.json");
+    // Every name the old scheme would pick for the next exports.
+    for n in 0..200 {
+        let name = format!(".audit.json.tmp-{}-{n}", std::process::id());
+        std::fs::write(dir.path().join(name), "squatter").unwrap();
+    }
+    for _ in 0..5 {
+        log.export_json_to(&path).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), log.export_json());
+    assert_eq!(entries(dir.path()).len(), 201);
+    report("export_temp_names", 200);
+}
+
+#[test]
+fn imports_refuse_pipes_devices_and_documents_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = target();
+    let before = snapshot(&log);
+    // A FIFO with no writer: opening it must not wait for one.
+    let fifo = dir.path().join("fifo");
+    let c_fifo = CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    for path in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let err = log.import_json_file(path).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{}", path.display());
+        assert!(
+            err.message().contains("not a regular file"),
+            "{}",
+            err.message()
+        );
+    }
+    let missing = log
+        .import_json_file(&dir.path().join("missing.json"))
+        .unwrap_err();
+    assert_eq!(missing.os_error(), Some(libc::ENOENT));
+    // The document-size limit, for text and for files.
+    let small = AuditLogger::with_config(Config {
+        max_document_bytes: 100,
+        ..Config::default()
+    })
+    .unwrap();
+    let doc = good_document();
+    assert!(doc.len() > 100);
+    let file = dir.path().join("doc.json");
+    std::fs::write(&file, &doc).unwrap();
+    for err in [
+        small.import_json(&doc).unwrap_err(),
+        small.import_json_file(&file).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::TooLarge);
+        assert!(
+            err.message().contains("max_document_bytes"),
+            "{}",
+            err.message()
+        );
+    }
+    assert_eq!(small.count(), 0);
+    assert_unchanged(&log, &before, "refused imports");
+    report("import_non_regular", 6);
+}
+
+#[test]
+fn a_file_import_reports_invalid_utf8_as_the_text_import_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = target();
+    let mut bytes = good_document().into_bytes();
+    let at = bytes.iter().position(|&b| b == b'u').unwrap();
+    bytes[at] = 0xff;
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, &bytes).unwrap();
+    let before = snapshot(&log);
+    let from_file = log.import_json_file(&file).unwrap_err();
+    let from_bytes = log.import_json_bytes(&bytes).unwrap_err();
+    assert_eq!(from_file, from_bytes);
+    assert_eq!(from_file.kind(), ErrorKind::InvalidUtf8);
+    assert!(
+        from_file.message().ends_with(&format!("(at byte {at})")),
+        "{}",
+        from_file.message()
+    );
+    assert_unchanged(&log, &before, "invalid UTF-8");
+    report("import_utf8", 1);
+}
+
+#[test]
+fn records_written_as_arrays_are_refused() {
+    let log = target();
+    let before = snapshot(&log);
+    let doc = r#"[["a","b","c","d","INFO",{},"2026-11-27T01:20:36.123456Z",7]]"#;
+    let err = log.import_json(doc).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidDocument);
+    assert!(err.message().contains("event object"), "{}", err.message());
+    assert_unchanged(&log, &before, "an array record");
+    report("import_array_record", 1);
+}
+
+#[test]
+fn error_messages_quote_at_most_a_little_of_a_huge_value() {
+    let log = target();
+    let huge = "Q".repeat(10 << 20);
+    let mut cases = Vec::new();
+    for key in ["severity", "timestamp"] {
+        cases.push(with_second_event(|o| {
+            o.insert(key.into(), json!(huge));
+        }));
+    }
+    cases.push(with_second_event(|o| {
+        o.insert(huge.clone(), json!(1));
+    }));
+    for doc in cases {
+        let err = log.import_json(&doc).unwrap_err();
+        assert!(err.message().len() < 600, "{} bytes", err.message().len());
+        assert!(err.message().contains("QQQQ"), "{}", err.message());
+    }
+    report("capped_messages", 3);
+}
+
+#[test]
+fn configuration_errors_name_the_setting() {
+    for (config, name) in [
+        (
+            Config {
+                max_field_bytes: 512 << 20,
+                ..Config::default()
+            },
+            "max_field_bytes",
+        ),
+        (
+            Config {
+                max_details_bytes: usize::MAX,
+                ..Config::default()
+            },
+            "max_details_bytes",
+        ),
+        (
+            Config {
+                max_document_bytes: 0,
+                ..Config::default()
+            },
+            "max_document_bytes",
+        ),
+    ] {
+        let err = AuditLogger::with_config(config).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidCapacity);
+        assert!(err.message().starts_with(name), "{}", err.message());
+    }
+}

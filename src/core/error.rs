@@ -52,7 +52,7 @@ impl Error {
         Error {
             kind: ErrorKind::Io,
             message: message.into(),
-            os_error: cause.raw_os_error(),
+            os_error: cause.raw_os_error().or_else(|| errno_of(cause.kind())),
         }
     }
 
@@ -82,6 +82,25 @@ impl std::error::Error for Error {}
 
 /// Result alias for the core.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The errno of an I/O error that carries only its kind (one wrapped with
+/// context, as tempfile's are).
+fn errno_of(kind: std::io::ErrorKind) -> Option<i32> {
+    use std::io::ErrorKind as K;
+    Some(match kind {
+        K::NotFound => libc::ENOENT,
+        K::PermissionDenied => libc::EACCES,
+        K::AlreadyExists => libc::EEXIST,
+        K::NotADirectory => libc::ENOTDIR,
+        K::IsADirectory => libc::EISDIR,
+        K::ReadOnlyFilesystem => libc::EROFS,
+        K::StorageFull => libc::ENOSPC,
+        K::QuotaExceeded => libc::EDQUOT,
+        K::FileTooLarge => libc::EFBIG,
+        K::InvalidFilename => libc::ENAMETOOLONG,
+        _ => return None,
+    })
+}
 
 /// The most characters of an offending value an error message quotes.
 const QUOTE_CHARS: usize = 64;

@@ -7,24 +7,34 @@
 //! events are no longer queued for it, and its `free_ctx`/cleanup never runs
 //! in the child (it runs in the parent, which still owns the subscription).
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::sync::{Once, Weak};
 
-use parking_lot::Mutex;
-
 use super::logger::Shared;
-use super::sync::Arc;
+use super::sync::{Arc, Mutex};
 
 /// Every live logger. Dead entries are pruned when loggers are made.
 static LOGGERS: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
 
-/// The loggers held across a fork, from `prepare` to `parent`/`child`.
-static HELD: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+/// What `prepare` took, in the order it took it, for `parent` or `child` (on
+/// the forking thread, or its copy in the child) to release in reverse.
+struct Held {
+    guards: Vec<Box<dyn Any>>,
+    /// Keeps the loggers whose locks `guards` hold alive until they are released.
+    loggers: Vec<Arc<Shared>>,
+}
+
+thread_local! {
+    static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
+}
 
 /// Lists a new logger (and installs the handlers on first use).
 pub(crate) fn register(shared: &Arc<Shared>) {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        // SAFETY: the handlers are `extern "C"` functions that never unwind.
+        // SAFETY: the handlers are `extern "C"` functions that never unwind
+        // (each body runs in catch_unwind).
         unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
     });
     let mut loggers = LOGGERS.lock();
@@ -35,56 +45,52 @@ pub(crate) fn register(shared: &Arc<Shared>) {
 /// Before fork: takes the registry, then each logger's lock, subscriber list
 /// and queues, in the order the library always takes them.
 extern "C" fn prepare() {
-    let loggers = LOGGERS.lock();
-    let live: Vec<Arc<Shared>> = loggers.iter().filter_map(Weak::upgrade).collect();
-    std::mem::forget(loggers);
-    let mut held = HELD.lock();
-    for shared in &live {
-        std::mem::forget(shared.state.lock());
-        for sub in shared.subscribers.lock_for_fork().iter() {
-            if let Some(queue) = sub.queue() {
-                queue.lock_for_fork();
+    let _ = std::panic::catch_unwind(|| {
+        let registry = LOGGERS.lock();
+        let loggers: Vec<Arc<Shared>> = registry.iter().filter_map(Weak::upgrade).collect();
+        // SAFETY: every guard is dropped in `release`, before `loggers`.
+        let mut guards = vec![unsafe { registry.held_across_fork() }];
+        for shared in &loggers {
+            unsafe {
+                guards.push(shared.state.lock().held_across_fork());
+                let (list_guard, list) = shared.subscribers.lock_for_fork();
+                guards.push(list_guard);
+                for sub in list.iter() {
+                    if let Some(queue) = sub.queue() {
+                        guards.push(queue.lock_for_fork());
+                    }
+                }
             }
         }
-    }
-    *held = live;
-    std::mem::forget(held);
+        HELD.with(|h| *h.borrow_mut() = Some(Held { guards, loggers }));
+    });
 }
 
 /// Releases what [`prepare`] took, in reverse order; returns the loggers.
 fn release() -> Vec<Arc<Shared>> {
-    // SAFETY: `prepare` took exactly these locks on this thread (or on the
-    // thread of the parent that the child is a copy of).
-    unsafe {
-        let held = std::mem::take(&mut *HELD.data_ptr());
-        HELD.force_unlock();
-        for shared in held.iter().rev() {
-            // The list was locked in `prepare`, so it has not changed since.
-            for sub in (*shared.subscribers.list_ptr()).iter() {
-                if let Some(queue) = sub.queue() {
-                    queue.unlock_after_fork();
-                }
-            }
-            shared.subscribers.unlock_after_fork();
-            shared.state.force_unlock();
-        }
-        LOGGERS.force_unlock();
-        held
+    let Some(mut held) = HELD.with(|h| h.borrow_mut().take()) else {
+        return Vec::new();
+    };
+    while let Some(guard) = held.guards.pop() {
+        drop(guard);
     }
+    held.loggers
 }
 
 extern "C" fn parent() {
-    drop(release());
+    let _ = std::panic::catch_unwind(|| drop(release()));
 }
 
 extern "C" fn child() {
-    for shared in release() {
-        let queued = shared.subscribers.remove_all(|s| s.queue().is_some());
-        for sub in &queued {
-            shared.end(sub);
+    let _ = std::panic::catch_unwind(|| {
+        for shared in release() {
+            let queued = shared.subscribers.remove_all(|s| s.queue().is_some());
+            for sub in &queued {
+                shared.end(sub);
+            }
+            // The delivery thread's share of each subscription is never
+            // released in the child, so its cleanup does not run here.
+            drop(queued);
         }
-        // The delivery thread's share of each subscription is never released
-        // in the child, so its cleanup does not run here.
-        drop(queued);
-    }
+    });
 }

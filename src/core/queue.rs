@@ -220,18 +220,12 @@ impl Queue {
         true
     }
 
-    /// For fork handling: holds this queue's lock until [`unlock_after_fork`](Self::unlock_after_fork).
-    #[cfg(not(feature = "shuttle"))]
-    pub(crate) fn lock_for_fork(&self) {
-        std::mem::forget(self.state.lock());
-    }
-
-    /// Releases the lock taken by [`lock_for_fork`](Self::lock_for_fork).
+    /// For fork handling: this queue's lock, held until the box is dropped.
     ///
     /// # Safety
-    /// Only after `lock_for_fork`, in the forking thread or in the child.
+    /// The box must be dropped before the queue is.
     #[cfg(not(feature = "shuttle"))]
-    pub(crate) unsafe fn unlock_after_fork(&self) {
-        self.state.force_unlock();
+    pub(crate) unsafe fn lock_for_fork(&self) -> Box<dyn std::any::Any> {
+        self.state.lock().held_across_fork()
     }
 }

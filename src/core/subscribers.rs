@@ -254,27 +254,17 @@ impl Subscribers {
         DEPTH.with(|d| d.set(d.get() - 1));
     }
 
-    /// For fork handling: holds the list's lock.
-    #[cfg(not(feature = "shuttle"))]
-    pub(crate) fn lock_for_fork(&self) -> Arc<Vec<Arc<Subscription>>> {
-        let guard = self.list.lock();
-        let list = guard.clone();
-        std::mem::forget(guard);
-        list
-    }
-
-    /// The list, read while [`lock_for_fork`](Self::lock_for_fork) holds its lock.
-    #[cfg(not(feature = "shuttle"))]
-    pub(crate) fn list_ptr(&self) -> *const Arc<Vec<Arc<Subscription>>> {
-        self.list.data_ptr()
-    }
-
-    /// Releases the lock taken by [`lock_for_fork`](Self::lock_for_fork).
+    /// For fork handling: the list's lock, held until the box is dropped,
+    /// and the list it protects.
     ///
     /// # Safety
-    /// Only after `lock_for_fork`, in the forking thread or in the child.
+    /// The box must be dropped before `self` is.
     #[cfg(not(feature = "shuttle"))]
-    pub(crate) unsafe fn unlock_after_fork(&self) {
-        self.list.force_unlock();
+    pub(crate) unsafe fn lock_for_fork(
+        &self,
+    ) -> (Box<dyn std::any::Any>, Arc<Vec<Arc<Subscription>>>) {
+        let guard = self.list.lock();
+        let list = guard.clone();
+        (guard.held_across_fork(), list)
     }
 }

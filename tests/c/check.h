@@ -46,6 +46,7 @@ static const char *const check_status_names[] = {
     [AUDIT_ERR_NOT_FOUND] = "AUDIT_ERR_NOT_FOUND",
     [AUDIT_ERR_PANIC] = "AUDIT_ERR_PANIC",
     [AUDIT_ERR_TIMEOUT] = "AUDIT_ERR_TIMEOUT",
+    [AUDIT_ERR_TOO_DEEP] = "AUDIT_ERR_TOO_DEEP",
 };
 #define CHECK_STATUS_COUNT (sizeof check_status_names / sizeof check_status_names[0])
 
