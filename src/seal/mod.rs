@@ -1,0 +1,3 @@
+//! Tamper evidence for the journal (work in progress).
+
+pub mod merkle;
