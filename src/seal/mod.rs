@@ -1,3 +1,6 @@
 //! Tamper evidence for the journal (work in progress).
 
+pub mod checkpoint;
 pub mod merkle;
+
+pub use checkpoint::{Checkpoint, CheckpointBody, PublicKey};
