@@ -3,6 +3,8 @@
 pub mod checkpoint;
 pub mod keys;
 pub mod merkle;
+pub mod verify;
 
 pub use checkpoint::{Checkpoint, CheckpointBody, PublicKey};
 pub use keys::KeyChain;
+pub use verify::{Finding, FindingClass, Location, Report, Verifier};
