@@ -278,18 +278,16 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
 /// the tree of `m` leaves with root `root_m` is a prefix of the tree of `n`
 /// leaves with root `root_n`.
 ///
-/// As in common RFC 6962/9162 verifiers: `m == n` needs an empty proof and equal
-/// roots; `m == 0` (the empty tree is a prefix of every tree) needs an empty
-/// proof; `m > n` fails.
+/// As transparency-dev/merkle's verifier (whose test vectors this passes):
+/// `m > n` fails; `m == 0` fails (a proof from the empty tree is meaningless:
+/// the empty tree is a prefix of every tree, and callers check that case
+/// themselves); `m == n` needs an empty proof and equal roots.
 pub fn verify_consistency(m: u64, n: u64, root_m: &Hash, root_n: &Hash, proof: &[Hash]) -> bool {
-    if m > n {
+    if m > n || m == 0 {
         return false;
     }
     if m == n {
         return proof.is_empty() && root_m == root_n;
-    }
-    if m == 0 {
-        return proof.is_empty();
     }
     if proof.is_empty() {
         return false;
@@ -633,7 +631,7 @@ mod tests {
                 let rm = root(&leaves[..m as usize]);
                 let p = tree.consistency_proof(m, n);
                 assert_eq!(p, consistency_proof(&leaves, m, n));
-                assert!(verify_consistency(m, n, &rm, &rn, &p), "{m}->{n}");
+                assert_eq!(verify_consistency(m, n, &rm, &rn, &p), m > 0, "{m}->{n}");
                 if m > 0 && m < n {
                     let mut bad = p.clone();
                     let last = bad.len() - 1;
