@@ -204,28 +204,3 @@ fn agrees_with_ct_merkle_for_large_sizes() {
         }
     }
 }
-
-/// Verifying one million leaves with the frontier (as the verifier does), for
-/// the throughput note in the docs. Run with `--ignored --nocapture`.
-#[test]
-#[ignore]
-fn one_million_leaves() {
-    let line = br#"{"actor":"admin","action":"user.delete","resource":"user:42","outcome":"success","severity":"WARNING","details":{"reason":"GDPR request"},"timestamp":"2026-01-01T00:00:00.000001Z","seq":"#;
-    let start = std::time::Instant::now();
-    let mut f = Frontier::new();
-    let mut buf = Vec::with_capacity(256);
-    for i in 0..1_000_000u64 {
-        buf.clear();
-        buf.extend_from_slice(line);
-        buf.extend_from_slice(i.to_string().as_bytes());
-        buf.push(b'}');
-        f.push(leaf_hash(&buf));
-    }
-    let r = f.root();
-    eprintln!(
-        "1,000,000 leaves of {} bytes hashed in {:?} (root {})",
-        buf.len(),
-        start.elapsed(),
-        B64.encode(r)
-    );
-}

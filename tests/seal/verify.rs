@@ -460,3 +460,36 @@ fn resume_from_a_frontier() {
     v.event(1, b"x", "s", 0);
     assert!(v.resume_from(Frontier::new(), "s", 0).is_err());
 }
+
+/// One million events with a checkpoint every 1,000, through the verifier, for
+/// the throughput note in docs/FORMAT-seal.md. Not a timed assertion: run it
+/// with `cargo test --test seal one_million -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn one_million_events() {
+    let n = 1_000_000u64;
+    let mut items = Vec::with_capacity(n as usize + 1000);
+    let mut f = Frontier::new();
+    let mut bytes = 0;
+    for seq in 1..=n {
+        let l = line(seq);
+        bytes += l.len();
+        f.push(leaf_hash(l.as_bytes()));
+        items.push(Item::Event { seq, line: l });
+        if seq % 1000 == 0 {
+            items.push(Item::Checkpoint {
+                text: sign(0, seq / 1000 - 1, f.size(), f.root(), seq == n),
+            });
+        }
+    }
+    let start = std::time::Instant::now();
+    let r = verify(&items, Some(1));
+    let took = start.elapsed();
+    assert!(r.is_valid());
+    assert_eq!(r.events_verified, n);
+    eprintln!(
+        "verified {n} events ({} MB of lines) and 1000 checkpoints in {took:?}: {:.0} MB/s",
+        bytes / 1_000_000,
+        bytes as f64 / 1e6 / took.as_secs_f64()
+    );
+}
