@@ -171,3 +171,59 @@ fn the_builder_checks_its_inputs() {
     assert!(ProofBundle::build(&leaves, &[], &[]).is_err());
     assert!(ProofBundle::from_json("{\"format\":1}").is_err());
 }
+
+/// The worked example of docs/FORMAT-seal.md, byte for byte (Ed25519
+/// signatures are deterministic). Checked independently of this crate with
+/// Python's hashlib and the `cryptography` package when it was written.
+#[test]
+fn the_documented_example() {
+    use audit_logger::seal::checkpoint::{public_key_of, CheckpointBody};
+    use audit_logger::seal::merkle::root;
+    use audit_logger::seal::Checkpoint;
+    let lines = [
+        r#"{"actor":"admin","action":"user.delete","resource":"user:42","outcome":"success","severity":"WARNING","details":{"reason":"GDPR request"},"timestamp":"2026-01-01T00:00:00.000001Z","seq":1}"#,
+        r#"{"actor":"admin","action":"user.create","resource":"user:43","outcome":"success","severity":"INFO","details":{},"timestamp":"2026-01-01T00:00:01.000000Z","seq":2}"#,
+        r#"{"actor":"bob","action":"doc.read","resource":"doc:7","outcome":"denied","severity":"ERROR","details":{},"timestamp":"2026-01-01T00:00:02.500000Z","seq":3}"#,
+    ];
+    let leaves: Vec<Hash> = lines.iter().map(|l| leaf_hash(l.as_bytes())).collect();
+    let hex = |h: &Hash| h.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert_eq!(
+        leaves.iter().map(hex).collect::<Vec<_>>(),
+        [
+            "41b975b5a23a9a001a1b4a1c0c5d8a1d0b8488a5f00ff8bfdc63d6bbfae83d2f",
+            "09069a92663e30678b121e714cc48e3c43e13b43a4af51dc295f55224947bfa8",
+            "1b8b34d50607f508cd0f4b392cf6548386f26611edb847888da16b2bcceb17a9",
+        ]
+    );
+    let anchor = public_key_of(&[0x01; 32]);
+    let c = CheckpointBody {
+        origin: "audit-logger/00112233445566778899aabbccddeeff".into(),
+        size: 3,
+        root: root(&leaves),
+        epoch: 0,
+        time: 1_767_225_603_000_000,
+        next_key: public_key_of(&[0x02; 32]),
+        is_final: false,
+    }
+    .sign(&[0x01; 32])
+    .unwrap();
+    let text = "audit-logger/00112233445566778899aabbccddeeff\n\
+                3\n\
+                AA6CkXq0lhjFdMjKJ/PDA5YKOrCrzaen6JLSXKR6cHQ=\n\
+                epoch 0\n\
+                time 1767225603000000\n\
+                next gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=\n\
+                \n\
+                \u{2014} audit-logger/00112233445566778899aabbccddeeff PX9l33GKZ0h6EryFP6mnt+0fHV41uN2lD6TUu1b/DC7ve3H0khnLlD1tZOF4QIT2QdQS14mS/DoU6cjwxeoPlFQbxAk=\n";
+    assert_eq!(c.to_text(), text);
+    assert!(Checkpoint::parse(text).unwrap().verify(&anchor));
+    let b = ProofBundle::build(&leaves, &[text.to_owned()], &[(1, lines[1].to_owned())]).unwrap();
+    assert_eq!(
+        b.events[0].proof,
+        [
+            "Qbl1taI6mgAaG0ocDF2KHQuEiKXwD/i/3GPWu/roPS8=",
+            "G4s01QYH9QjND0s5LPZUg4byZhHtuEeIjaFrK8zrF6k="
+        ]
+    );
+    assert!(verify_bundle(&b, &anchor, None).is_valid());
+}
