@@ -5,7 +5,9 @@
 //! and imports them as JSON, and calls subscribers in real time.
 //!
 //! [`core`] is the library in plain Rust; [`ffi`] is the C boundary over it, which
-//! `include/audit_logger.h` describes.
+//! `include/audit_logger.h` describes. [`seal`] makes a journal tamper-evident:
+//! RFC 9162 Merkle trees, checkpoints signed with a forward-secure Ed25519 key
+//! chain, a verifier and offline proofs.
 //!
 //! ```
 //! use audit_logger::core::{AuditLogger, Filter, NewEvent, Severity};
@@ -29,3 +31,4 @@
 
 pub mod core;
 pub mod ffi;
+pub mod seal;
