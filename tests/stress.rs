@@ -105,8 +105,8 @@ impl Ledger {
     }
 }
 
-/// Queued, one per overflow policy: each seq seen at most once, each producer's
-/// events in order.
+/// Queued, one per overflow policy: each seq seen at most once, every event
+/// after one with a lower seq (log order across all producers).
 struct Watch {
     name: &'static str,
     overflow: Overflow,
@@ -117,7 +117,7 @@ struct Watch {
     twice: AtomicU64,
     out_of_order: AtomicU64,
     foreign: AtomicU64,
-    last: [AtomicU64; PRODUCERS],
+    last: AtomicU64,
 }
 
 impl Watch {
@@ -138,21 +138,21 @@ impl Watch {
             twice: AtomicU64::new(0),
             out_of_order: AtomicU64::new(0),
             foreign: AtomicU64::new(0),
-            last: Default::default(),
+            last: AtomicU64::new(0),
         }
     }
 
     fn record(&self, event: &Event) -> bool {
         let calls = self.calls.fetch_add(1, SeqCst) + 1;
         let seq = event.seq();
-        let Some(p) = producer_of(event).filter(|_| (seq as usize) < self.seen.len()) else {
+        let Some(_) = producer_of(event).filter(|_| (seq as usize) < self.seen.len()) else {
             self.foreign.fetch_add(1, SeqCst);
             return false;
         };
         if self.seen[seq as usize].swap(1, SeqCst) != 0 {
             self.twice.fetch_add(1, SeqCst);
         }
-        if self.last[p].swap(seq, SeqCst) >= seq {
+        if self.last.swap(seq, SeqCst) >= seq {
             self.out_of_order.fetch_add(1, SeqCst);
         }
         if calls % self.slow_every == 0 {

@@ -579,7 +579,9 @@ typedef struct Watch {
     uint64_t id;
     atomic_uchar *seen; /* by seq */
     atomic_ulong calls, twice, out_of_order, foreign;
+    atomic_ulong out_of_log_order; /* seq not above the previous delivery's, any producer */
     uint64_t last[MAX_PRODUCERS]; /* only the delivery thread touches these */
+    uint64_t last_any;
     atomic_int frees;
 } Watch;
 
@@ -597,7 +599,11 @@ static int32_t watch(void *ctx, const AuditEvent *event) {
     if (seq <= w->last[p]) {
         atomic_fetch_add(&w->out_of_order, 1);
     }
+    if (seq <= w->last_any) {
+        atomic_fetch_add(&w->out_of_log_order, 1);
+    }
     w->last[p] = seq;
+    w->last_any = seq;
     if (calls % w->slow_every == 0) {
         sleep_micros(50);
     }
@@ -1085,10 +1091,12 @@ int main(int argc, char **argv) {
                                     : logged_total);
         CHECK(outsiders == 0 && atomic_load(&w->twice) == 0 && atomic_load(&w->foreign) == 0);
         CHECK(atomic_load(&w->out_of_order) == 0);
+        CHECK(atomic_load(&w->out_of_log_order) == 0);
         CHECK(stats.failed == 0);
         dropped_total += stats.dropped;
-        printf("queued %s (queue %zu): delivered %" PRIu64 ", dropped %" PRIu64 "\n", w->name,
-               w->queue, stats.delivered, stats.dropped);
+        printf("queued %s (queue %zu): delivered %" PRIu64 ", dropped %" PRIu64
+               ", out of seq order %lu\n",
+               w->name, w->queue, stats.delivered, stats.dropped, atomic_load(&w->out_of_log_order));
     }
     CHECK(lost == 0);
 
