@@ -11,7 +11,9 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <type_traits>
+#include <atomic>
 
 #include <unistd.h>
 
@@ -271,3 +273,29 @@ TEST(Logger, MoveTransfersOwnership) {
 }
 
 }  // namespace
+
+// A thread_local object made before the library's own thread-local state is
+// destroyed after it: a failing call and audit_last_error_message() from its
+// destructor must still return their status (no abort at thread exit).
+namespace teardown {
+std::atomic<int> status{-1};
+std::string message;
+
+struct CallsInDestructor {
+  ~CallsInDestructor() {
+    status = static_cast<int>(audit_log(nullptr, "a", "b", "c", "d", AUDIT_SEVERITY_INFO, nullptr, nullptr));
+    message = audit_last_error_message();
+  }
+};
+}  // namespace teardown
+
+TEST(ThreadTeardown, FailingCallsFromThreadLocalDestructorsKeepTheirStatus) {
+  std::thread([] {
+    thread_local teardown::CallsInDestructor probe;
+    (void)probe;
+    // The library's thread-locals are made after `probe`, by this failure.
+    EXPECT_THROW(Logger(0), Error);
+  }).join();
+  EXPECT_EQ(teardown::status.load(), static_cast<int>(AUDIT_ERR_NULL_ARGUMENT));
+  EXPECT_FALSE(teardown::message.empty());
+}
