@@ -62,10 +62,13 @@ impl DirLock {
                 _ => return Err(Error::io("cannot lock", &path, &err)),
             }
         }
-        let pid = format!("{}\n", std::process::id());
-        file.set_len(0)
-            .and_then(|()| file.write_all_at(pid.as_bytes(), 0))
-            .map_err(|e| Error::io("cannot write the pid into", &path, &e))?;
+        // The pid is for people reading the error above; overwriting in place
+        // (no truncation) needs no new block, so a full disk does not keep a
+        // writer from opening the journal to recover it.
+        let pid = format!("{:<20}\n", std::process::id());
+        let _ = file
+            .write_all_at(pid.as_bytes(), 0)
+            .and_then(|()| file.set_len(pid.len() as u64));
         Ok(DirLock { _file: file })
     }
 }

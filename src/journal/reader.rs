@@ -141,14 +141,16 @@ impl Reader {
                         header,
                     }))
                 }
-                HeaderState::Valid(header, _) => return Err(corruption(
-                    &path,
-                    10,
-                    &format!(
+                HeaderState::Valid(header, _) => {
+                    return Err(corruption(
+                        &path,
+                        10,
+                        &format!(
                         "the archive belongs to another journal (log id {}, the directory's is {})",
                         header.log_id, meta.log_id
                     ),
-                )),
+                    ))
+                }
                 HeaderState::Newer(v) => return Err(dir::newer_version(&path, v)),
                 HeaderState::Torn => {}
                 HeaderState::Bad(why) => {
