@@ -5,9 +5,10 @@
 //! and imports them as JSON, and calls subscribers in real time.
 //!
 //! [`core`] is the library in plain Rust; [`ffi`] is the C boundary over it, which
-//! `include/audit_logger.h` describes. [`seal`] makes a journal tamper-evident:
-//! RFC 9162 Merkle trees, checkpoints signed with a forward-secure Ed25519 key
-//! chain, a verifier and offline proofs.
+//! `include/audit_logger.h` describes. [`journal`] is the on-disk storage of a
+//! durable log: locked directories of append-only, CRC-checked segment files.
+//! [`seal`] makes a journal tamper-evident: RFC 9162 Merkle trees, checkpoints
+//! signed with a forward-secure Ed25519 key chain, a verifier and offline proofs.
 //!
 //! ```
 //! use audit_logger::core::{AuditLogger, Filter, NewEvent, Severity};
@@ -31,4 +32,5 @@
 
 pub mod core;
 pub mod ffi;
+pub mod journal;
 pub mod seal;
