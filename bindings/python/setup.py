@@ -9,7 +9,8 @@ one wheel serves every CPython 3.8+: it is tagged abi3 for this platform.
 Environment:
   AUDIT_LOGGER_CRATE_DIR  the crate's directory, when this project is not
                           inside a checkout (an unpacked sdist, say)
-  CARGO_TARGET_DIR        cargo's target directory (cargo's own variable)
+  CARGO_TARGET_DIR        cargo's target directory (cargo's own variable);
+                          default build/cargo-target beside this file
   CARGO_PROFILE_RELEASE_STRIP  default "debuginfo" here: the wheel's library
                           has no debug information
 """
@@ -20,10 +21,13 @@ from pathlib import Path
 from setuptools import setup
 from setuptools_rust import Binding, RustExtension
 
+here = Path(__file__).resolve().parent
+
 # A wheel carries no debug information (the CMake build keeps it, for profiling).
 os.environ.setdefault("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
-
-here = Path(__file__).resolve().parent
+# cargo's own target directory unless told otherwise: the repository's target/
+# holds the CMake build's library, which a build with other flags would relink.
+os.environ.setdefault("CARGO_TARGET_DIR", str(here / "build" / "cargo-target"))
 crate = Path(os.environ.get("AUDIT_LOGGER_CRATE_DIR") or here.parent.parent)
 manifest = crate / "Cargo.toml"
 if not manifest.is_file() or 'name = "audit_logger"' not in manifest.read_text(encoding="utf-8"):

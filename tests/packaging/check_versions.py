@@ -120,7 +120,7 @@ def self_test(repo: Path) -> int:
             result = subprocess.run([sys.executable, __file__, str(copy)],
                                     capture_output=True, text=True, check=False)
             caught = result.returncode == 1 and rel in result.stdout
-            print(f"self-test: {rel} changed -> {'caught' if caught else 'NOT caught'}")
+            print(f"self-test: {rel} with {new!r} -> {'caught' if caught else 'NOT caught'}")
             failures += not caught
     return 1 if failures else 0
 
