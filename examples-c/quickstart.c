@@ -8,13 +8,14 @@
  *   cmake --workflow --preset demo       (from the repository root), or, with
  *   the library installed:
  *   cc -Wall -Wextra quickstart.c $(pkg-config --cflags --libs audit_logger)
- *   ./a.out [export.json]                (default: audit_export.json)
+ *   ./a.out [export.json]                (default: audit_export.json; --help)
  *
  * Every call that returns an AuditStatus is checked; on failure the program
  * prints audit_last_error_message(), releases what it holds, and exits 1.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "audit_logger.h"
 
@@ -78,7 +79,21 @@ static const struct {
     {"alice", "logout", "console", "success", AUDIT_SEVERITY_INFO, NULL},
 };
 
+static const char USAGE[] =
+    "Usage: %s [EXPORT_PATH]\n"
+    "Logs a few audit events, forwards each to stdout as a JSON line, queries\n"
+    "the failures and exports the log to EXPORT_PATH (default: audit_export.json).\n";
+
 int main(int argc, char **argv) {
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf(USAGE, argv[0]);
+        return 0;
+    }
+    if (argc > 2 || (argc > 1 && argv[1][0] == '-')) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[argc > 2 ? 2 : 1]);
+        fprintf(stderr, USAGE, argv[0]);
+        return 2;
+    }
     const char *export_path = argc > 1 ? argv[1] : "audit_export.json";
     AuditLogger *logger = NULL;
     AuditFilter *filter = NULL;

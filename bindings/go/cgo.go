@@ -1,8 +1,10 @@
 package auditlogger
 
+// How the library is found is chosen by build tags, in link_*.go: pkg-config
+// (the default), the repository build (audit_logger_repo), or the static
+// library (audit_logger_static).
+
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -laudit_logger -Wl,-rpath,${SRCDIR}/../../target/release
 #include "capi.h"
 */
 import "C"

@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	al "audit-logger/bindings/go"
+	al "github.com/audit-logger/audit-logger/bindings/go"
 )
 
 func TestExportImportRoundTrip(t *testing.T) {

@@ -1,3 +1,3 @@
-module audit-logger/bindings/go
+module github.com/audit-logger/audit-logger/bindings/go
 
 go 1.21

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	al "audit-logger/bindings/go"
+	al "github.com/audit-logger/audit-logger/bindings/go"
 )
 
 // within runs fn and fails the test if it has not returned after d, so a

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	al "audit-logger/bindings/go"
+	al "github.com/audit-logger/audit-logger/bindings/go"
 )
 
 func TestLogGetAndCounters(t *testing.T) {

@@ -43,10 +43,14 @@ export CGO_LDFLAGS="-L$linkdir -Wl,-rpath,$linkdir ${CGO_LDFLAGS:-}"
 
 cd "$here"
 echo "go binding: $(go version), library $lib"
-go vet ./...
-go test -race -count=1 -timeout 300s ./...
+# In the repository the package links target/release (build tag
+# audit_logger_repo); without the tag it asks pkg-config for the installed library.
+go vet -tags audit_logger_repo ./...
+go test -tags audit_logger_repo -race -count=1 -timeout 300s ./...
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-go run ./examples/quickstart "$out/audit_export.json"
+go build -tags audit_logger_repo -o "$out/quickstart" ./examples/quickstart
+"$out/quickstart" "$out/audit_export.json"
 test -s "$out/audit_export.json"
+bash "$repo/tests/packaging/check_help.sh" "$out/quickstart"

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	al "audit-logger/bindings/go"
-	"audit-logger/bindings/go/internal/producer"
+	al "github.com/audit-logger/audit-logger/bindings/go"
+	"github.com/audit-logger/audit-logger/bindings/go/internal/producer"
 )
 
 func TestConcurrentGoroutines(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	al "audit-logger/bindings/go"
+	al "github.com/audit-logger/audit-logger/bindings/go"
 )
 
 // The conformance vectors of tests/vectors (see its README): every *.json

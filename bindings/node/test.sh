@@ -48,3 +48,4 @@ else
 fi
 
 timeout 60 node examples/quickstart.js
+timeout 60 bash "$repo/tests/packaging/check_help.sh" node "$here/examples/quickstart.js"

@@ -51,3 +51,4 @@ if command -v timeout >/dev/null 2>&1; then guard=(timeout -k 10 300); fi
 cd "$here"
 ${guard[@]+"${guard[@]}"} "$ruby" -w -I lib -I test -e 'Dir["test/*_test.rb"].sort.each { |f| require_relative f }'
 ${guard[@]+"${guard[@]}"} "$ruby" -w examples/quickstart.rb
+${guard[@]+"${guard[@]}"} bash "$repo/tests/packaging/check_help.sh" "$ruby" -w "$here/examples/quickstart.rb"

@@ -39,6 +39,39 @@ for f in "$libdir/libaudit_logger.a" "$prefix/include/audit_logger.h" \
     [ -f "$f" ] || fail "missing $f"
 done
 
+for f in "$prefix/include/audit_logger.hpp" "$libdir/cmake/AuditLogger/AuditLoggerCppTargets.cmake"; do
+    [ -f "$f" ] || fail "missing $f (the C++ component)"
+done
+
+echo "== the .pc file has the install prefix as a plain path"
+[ "$(pkg-config --variable=prefix audit_logger)" = "$prefix" ] ||
+    fail "pkg-config prefix is '$(pkg-config --variable=prefix audit_logger)', not $prefix"
+[ "$(pkg-config --cflags audit_logger | xargs)" = "-I$prefix/include" ] ||
+    fail "pkg-config --cflags gives '$(pkg-config --cflags audit_logger)'"
+[ "$(pkg-config --libs audit_logger | xargs)" = "-L$libdir -laudit_logger" ] ||
+    fail "pkg-config --libs gives '$(pkg-config --libs audit_logger)'"
+# DESTDIR stages the files; the .pc file names where they will be used.
+DESTDIR=$work/stage cmake --install "$build" --prefix /opt/audit-logger >/dev/null
+staged=$(find "$work/stage" -name audit_logger.pc -print -quit)
+grep -qx 'prefix=/opt/audit-logger' "$staged" || fail "a DESTDIR install wrote $(grep prefix= "$staged")"
+
+echo "== cmake --install --strip strips the libraries"
+cmake --install "$build" --prefix "$work/stripped" --strip >/dev/null
+sections() { readelf -S --wide "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\./) print $i }' | sort -u; }
+plain=$(sections "$real")
+stripped_so=$work/stripped/${libdir#"$prefix"/}/libaudit_logger.so.$version
+stripped=$(sections "$stripped_so")
+grep -qx '.debug_info' <<<"$plain" || fail "the plain install has no debug information to strip (test is moot)"
+if grep -qxE '\.debug_info|\.symtab' <<<"$stripped"; then
+    fail "$stripped_so still has debug information or a symbol table"
+fi
+[ "$(nm -D --defined-only "$stripped_so" | grep -c ' T audit_')" = "$(nm -D --defined-only "$real" | grep -c ' T audit_')" ] ||
+    fail "stripping changed the exported functions"
+if readelf -S --wide "$work/stripped/${libdir#"$prefix"/}/libaudit_logger.a" 2>/dev/null | grep -q '\.debug_info'; then
+    fail "the stripped libaudit_logger.a still has debug information"
+fi
+echo "stripped: $(stat -c %s "$real") -> $(stat -c %s "$stripped_so") bytes"
+
 # run_consumer EXE shared|static: runs EXE, which must load the installed
 # shared library (not the one in the source tree), or none when static.
 run_consumer() {

@@ -1,13 +1,29 @@
 // quickstart: record a few audit events, forward them as they happen, find the
 // failures, export the log to a file and read it back.
 //
-//   quickstart [export-path]     (default: audit_export.json)
+//   quickstart [export-path]     (default: audit_export.json; --help)
 
 #include <audit_logger.hpp>
 
 #include <iostream>
+#include <string_view>
+
+static void usage(std::ostream& out, const char* argv0) {
+  out << "Usage: " << argv0 << " [EXPORT_PATH]\n"
+      << "Records a few audit events, forwards them as they happen, finds the failures,\n"
+      << "exports the log to EXPORT_PATH (default: audit_export.json) and reads it back.\n";
+}
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    usage(std::cout, argv[0]);
+    return 0;
+  }
+  if (argc > 2 || (argc > 1 && argv[1][0] == '-')) {
+    std::cerr << argv[0] << ": unexpected argument '" << argv[argc > 2 ? 2 : 1] << "'\n";
+    usage(std::cerr, argv[0]);
+    return 2;
+  }
   const char* path = argc > 1 ? argv[1] : "audit_export.json";
   try {
     audit::Logger log(1000);

@@ -3,6 +3,20 @@
 // Run from anywhere: node bindings/node/examples/quickstart.js
 // (in an installed project: require('audit-logger')).
 
+const USAGE = `Usage: node quickstart.js
+Logs, queries, subscribes, exports and imports a few audit events, printing
+what happens. Takes no arguments.
+`;
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`quickstart.js: unexpected argument '${args[0]}'\n${USAGE}`);
+  process.exit(2);
+}
+
 const { AuditLogger, AuditError } = require('..');
 
 const audit = new AuditLogger({ capacity: 2000 });

@@ -8,12 +8,36 @@ const fs = require('node:fs');
 const path = require('node:path');
 const koffi = require('koffi');
 
-/** The repository build: <repo>/target/release/libaudit_logger.so. */
-const REPO_BUILD = path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'libaudit_logger.so');
+const PACKAGE_DIR = path.resolve(__dirname, '..');
+/** The copy inside the package: prebuilds/<platform>-<arch>/ (put there before `npm pack`). */
+const BUNDLED = path.join(PACKAGE_DIR, 'prebuilds', `${process.platform}-${process.arch}`, 'libaudit_logger.so');
+/** The repository build, when the package is bindings/node of a checkout. */
+const REPO_ROOT = path.resolve(PACKAGE_DIR, '..', '..');
+const REPO_BUILD = path.join(REPO_ROOT, 'target', 'release', 'libaudit_logger.so');
+/** The name the system loader knows the library by (its SONAME). */
+const SYSTEM_NAME = 'libaudit_logger.so.0';
 
-/** Where the library is looked for: AUDIT_LOGGER_LIB, else the repository build. */
+/**
+ * Where the library is looked for, in order, as [path or name, what it is]:
+ * AUDIT_LOGGER_LIB alone when it is set; else the copy inside the package, the
+ * repository build (in a checkout only), then the system loader.
+ */
+function libraryCandidates() {
+  if (process.env.AUDIT_LOGGER_LIB) return [[process.env.AUDIT_LOGGER_LIB, 'AUDIT_LOGGER_LIB']];
+  const candidates = [[BUNDLED, 'inside the package']];
+  if (fs.existsSync(path.join(REPO_ROOT, 'Cargo.toml'))) candidates.push([REPO_BUILD, 'the repository build']);
+  candidates.push([SYSTEM_NAME, 'the system loader']);
+  return candidates;
+}
+
+/**
+ * The library in use once loaded; before that, the first candidate that
+ * exists (a bare name means the system loader).
+ */
 function libraryPath() {
-  return process.env.AUDIT_LOGGER_LIB || REPO_BUILD;
+  if (loaded) return loaded.path;
+  const found = libraryCandidates().find(([where]) => !where.includes('/') || fs.existsSync(where));
+  return found ? found[0] : SYSTEM_NAME;
 }
 
 // Types, declared once per process (koffi type names are global).
@@ -107,18 +131,33 @@ let loaded = null;
 
 /**
  * The loaded library: an object with one JS function per C function (named as
- * in C), plus `path`. Throws an Error naming the path tried when it is missing.
+ * in C), plus `path`. Throws an Error naming every place tried when none loads.
  */
 function native() {
   if (loaded) return loaded;
-  const file = libraryPath();
-  if (!fs.existsSync(file)) {
+  const tried = [];
+  let lib = null;
+  let file = null;
+  for (const [where, what] of libraryCandidates()) {
+    if (where.includes('/') && !fs.existsSync(where)) {
+      tried.push(`${where} (${what}): does not exist`);
+      continue;
+    }
+    try {
+      lib = koffi.load(where);
+      file = where;
+      break;
+    } catch (err) {
+      tried.push(`${where} (${what}): ${err.message}`);
+    }
+  }
+  if (!lib) {
     throw new Error(
-      `audit-logger: native library not found at ${file} ` +
-        '(set AUDIT_LOGGER_LIB, or run `cargo build --release` in the repository root)',
+      `audit-logger: cannot load libaudit_logger; tried ${tried.join('; ')}. ` +
+        'Install the npm package (it carries the library for linux-x64), set AUDIT_LOGGER_LIB, ' +
+        'or run `cargo build --release` in the repository root',
     );
   }
-  const lib = koffi.load(file);
   const fns = { path: file, lib };
   for (const prototype of PROTOTYPES) {
     const fn = lib.func(prototype);
@@ -132,5 +171,6 @@ module.exports = {
   koffi,
   native,
   libraryPath,
+  libraryCandidates,
   types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditCallback, AuditFreeCtx },
 };

@@ -11,8 +11,10 @@ reference implementation, so switching is one import::
                       details={"reason": "GDPR request"})
     audit.query(min_severity=Severity.ERROR, limit=50)
 
-The shared library is loaded on first use from ``$AUDIT_LOGGER_LIB``, else
-from the repository build (``target/release/libaudit_logger.so``).
+The shared library is loaded on first use from ``$AUDIT_LOGGER_LIB`` if set;
+else the copy inside the package (a wheel or ``pip install`` puts it there),
+the repository build (``target/release/libaudit_logger.so``) when the package
+is in a checkout, then the system loader (``libaudit_logger.so.0``).
 """
 
 from ._native import library as _library

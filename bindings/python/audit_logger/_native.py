@@ -30,6 +30,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 #: Environment variable naming the shared library to load.
 LIBRARY_ENV = "AUDIT_LOGGER_LIB"
@@ -145,10 +146,32 @@ class Library:
             setattr(self, name, fn)
         self.version = self.audit_version().decode()
 
+    if TYPE_CHECKING:
+        # The C functions are set as attributes above; to a type checker they are Any.
+        def __getattr__(self, name: str) -> Any: ...
+
+
+#: The name the system loader knows the library by (its SONAME).
+SYSTEM_NAME = "libaudit_logger.so.0"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_paths() -> list[Path]:
+    """The library inside this package, as a wheel or ``pip install`` puts it
+    (``libaudit_logger.abi3.so``; another ``libaudit_logger*.so`` also counts)."""
+    preferred = _PACKAGE_DIR / "libaudit_logger.abi3.so"
+    others = sorted(p for p in _PACKAGE_DIR.glob("libaudit_logger*.so") if p != preferred)
+    return [preferred, *others]
+
 
 def default_path() -> Path:
     """The repository build next to this package: ``<repo>/target/release``."""
-    return Path(__file__).resolve().parents[3] / "target" / "release" / "libaudit_logger.so"
+    return _PACKAGE_DIR.parents[2] / "target" / "release" / "libaudit_logger.so"
+
+
+def _in_checkout() -> bool:
+    return (_PACKAGE_DIR.parents[2] / "Cargo.toml").is_file()
 
 
 _lock = threading.Lock()
@@ -156,8 +179,8 @@ _library: Library | None = None
 
 
 def library() -> Library:
-    """The loaded library; loads it on first use from ``$AUDIT_LOGGER_LIB``,
-    else from the repository build. Raises ``OSError`` naming the path tried."""
+    """The loaded library; loads it on first use (see :func:`_load` for where
+    it is looked for). Raises ``OSError`` naming every place tried."""
     global _library
     if _library is None:
         with _lock:
@@ -167,14 +190,41 @@ def library() -> Library:
 
 
 def _load() -> Library:
+    """Loads the first of: ``$AUDIT_LOGGER_LIB`` (alone, when it is set); the
+    library inside the package; the repository build, when the package is in a
+    checkout; the system loader (``libaudit_logger.so.0``, or what
+    ``ctypes.util.find_library('audit_logger')`` finds)."""
     from_env = os.environ.get(LIBRARY_ENV)
-    path = Path(from_env) if from_env else default_path()
-    if not path.is_file():
-        how = (
-            f"${LIBRARY_ENV} names {path}, which does not exist"
-            if from_env
-            else f"{path} does not exist (set ${LIBRARY_ENV}, or build it with "
-            "`cargo build --release` in the repository)"
-        )
-        raise OSError(f"cannot load libaudit_logger: {how}")
-    return Library(str(path))
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise OSError(
+                f"cannot load libaudit_logger: ${LIBRARY_ENV} names {path}, which does not exist"
+            )
+        return Library(str(path))
+
+    tried: list[str] = []
+    candidates = [(str(p), "inside the package") for p in bundled_paths()]
+    if _in_checkout():
+        candidates.append((str(default_path()), "the repository build"))
+    for path, what in candidates:
+        if Path(path).is_file():
+            return Library(path)
+        tried.append(f"{path} ({what}): does not exist")
+
+    import ctypes.util
+
+    names = [SYSTEM_NAME]
+    found = ctypes.util.find_library("audit_logger")
+    if found and found not in names:
+        names.append(found)
+    for name in names:
+        try:
+            return Library(name)
+        except OSError as e:
+            tried.append(f"{name} (the system loader): {e}")
+    raise OSError(
+        "cannot load libaudit_logger; tried " + "; ".join(tried) + ". Install the package from "
+        f"a wheel or with pip (it carries the library), set ${LIBRARY_ENV} to the library's path, "
+        "or build it with `cargo build --release` in the repository"
+    )

@@ -16,7 +16,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without inst
 from audit_logger import AuditError, AuditLogger, Severity  # noqa: E402
 
 
+USAGE = """\
+Usage: python3 quickstart.py
+Records, queries, forwards, exports and re-imports a few audit events, printing
+what happens. Takes no arguments.
+"""
+
+
 def main() -> int:
+    args = sys.argv[1:]
+    if args in (["--help"], ["-h"]):
+        print(USAGE, end="")
+        return 0
+    if args:
+        print(f"quickstart.py: unexpected argument {args[0]!r}\n{USAGE}", end="", file=sys.stderr)
+        return 2
     with AuditLogger(capacity=1000) as audit:
         # Forward every new event, e.g. to a SIEM, as one JSON line.
         forwarded = []

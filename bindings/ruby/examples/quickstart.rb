@@ -5,6 +5,20 @@
 #   ruby -I bindings/ruby/lib bindings/ruby/examples/quickstart.rb
 # (AUDIT_LOGGER_LIB selects the library; the default is the repository's release build.)
 
+USAGE = <<~TEXT
+  Usage: ruby quickstart.rb
+  Logs, subscribes (synchronous and queued), queries, exports and imports a few
+  audit events, printing what happens. Takes no arguments.
+TEXT
+if ARGV == ['--help'] || ARGV == ['-h']
+  print USAGE
+  exit 0
+end
+unless ARGV.empty?
+  warn "quickstart.rb: unexpected argument '#{ARGV.first}'\n#{USAGE}"
+  exit 2
+end
+
 require 'tmpdir'
 require_relative '../lib/audit_logger'
 

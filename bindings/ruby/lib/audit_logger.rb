@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'json'
+require_relative 'audit_logger/version'
 require_relative 'audit_logger/native'
 require_relative 'audit_logger/errors'
 require_relative 'audit_logger/strings'

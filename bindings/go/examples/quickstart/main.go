@@ -11,14 +11,28 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	auditlogger "audit-logger/bindings/go"
+	auditlogger "github.com/audit-logger/audit-logger/bindings/go"
 )
+
+const usage = `Usage: quickstart [EXPORT_PATH]
+Logs a few audit events, forwards each to stdout as a JSON line, queries the
+failures and exports the log to EXPORT_PATH (default: audit_export.json in the
+temporary directory).
+`
 
 func main() {
 	path := filepath.Join(os.TempDir(), "audit_export.json")
-	if len(os.Args) > 1 {
+	switch {
+	case len(os.Args) > 1 && (os.Args[1] == "--help" || os.Args[1] == "-h"):
+		fmt.Print(usage)
+		return
+	case len(os.Args) > 2 || (len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "-")):
+		fmt.Fprintf(os.Stderr, "quickstart: unexpected argument %q\n%s", os.Args[len(os.Args)-1], usage)
+		os.Exit(2)
+	case len(os.Args) > 1:
 		path = os.Args[1]
 	}
 	if err := run(path); err != nil {

@@ -19,20 +19,55 @@ class AuditLogger
   module Native
     extend FFI::Library
 
-    # The shared library to load: $AUDIT_LOGGER_LIB, else the repository's
-    # release build (target/release/libaudit_logger.so).
+    # Environment variable naming the shared library to load (it overrides
+    # every other place).
+    LIBRARY_ENV = 'AUDIT_LOGGER_LIB'
+    # The name the system loader knows the library by (its SONAME).
+    SYSTEM_NAME = 'libaudit_logger.so.0'
+
+    # Where the library is looked for, in order, as [path or name, what it is]:
+    # $AUDIT_LOGGER_LIB alone when it is set; else the copy inside the gem
+    # (lib/audit_logger/native/), the repository build when this file is in a
+    # checkout (target/release), then the system loader (ldconfig's cache,
+    # LD_LIBRARY_PATH, /usr/lib...).
+    def self.library_candidates
+      from_env = ENV.fetch(LIBRARY_ENV, '')
+      return [[from_env, "$#{LIBRARY_ENV}"]] unless from_env.empty?
+
+      candidates = [[File.expand_path('native/libaudit_logger.so', __dir__), 'the copy inside the gem']]
+      repo = File.expand_path('../../../..', __dir__)
+      if File.file?(File.join(repo, 'Cargo.toml'))
+        candidates << [File.join(repo, 'target/release/libaudit_logger.so'), 'the repository build']
+      end
+      candidates << [SYSTEM_NAME, 'the system loader']
+    end
+
+    # Loads the first candidate that exists (a bare name is handed to the
+    # system loader); raises LoadError naming every place tried.
+    def self.load_library
+      tried = []
+      library_candidates.each do |where, what|
+        if where.include?('/') && !File.file?(where)
+          tried << "#{what}: #{where} does not exist"
+          next
+        end
+        begin
+          ffi_lib where
+          return where
+        rescue LoadError => e
+          tried << "#{what}: #{where}: #{e.message.lines.first.strip}"
+        end
+      end
+      raise LoadError, "audit_logger: cannot load libaudit_logger (#{tried.join('; ')}); " \
+                       "install the gem, set #{LIBRARY_ENV}, or run `cargo build --release` in the repository"
+    end
+
+    # The library in use: its path, or the name the system loader resolved.
+    LIBRARY_PATH = load_library
+
     def self.library_path
-      from_env = ENV.fetch('AUDIT_LOGGER_LIB', '')
-      return from_env unless from_env.empty?
-
-      File.expand_path('../../../../target/release/libaudit_logger.so', __dir__)
+      LIBRARY_PATH
     end
-
-    unless File.file?(library_path)
-      raise LoadError, "audit_logger: shared library not found at #{library_path}; " \
-                       'run `cargo build --release` in the repository root, or set AUDIT_LOGGER_LIB'
-    end
-    ffi_lib library_path
 
     typedef :uint32, :status
     typedef :pointer, :logger
