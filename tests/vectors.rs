@@ -21,6 +21,7 @@ fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "NOT_FOUND",
         ErrorKind::InvalidUtf8 => "INVALID_UTF8",
         ErrorKind::TooDeep => "TOO_DEEP",
+        ErrorKind::Timeout => "TIMEOUT",
     }
 }
 

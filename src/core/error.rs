@@ -11,6 +11,9 @@ pub enum ErrorKind {
     InvalidSeverity,
     /// `details` is not a JSON object, is malformed, has a duplicate key or nests too deep.
     InvalidDetails,
+    /// A wait ended before its condition was met (for example room in the
+    /// journal's queue).
+    Timeout,
     /// Text that must be UTF-8 (an imported document) is not.
     InvalidUtf8,
     /// A string field is unusable (for example it contains a NUL character).

@@ -94,8 +94,8 @@ struct Record<'a> {
     details: &'a RawValue,
     #[serde(borrow)]
     timestamp: Cow<'a, str>,
-    /// Accepted and ignored: imported events get fresh sequence numbers.
-    #[allow(dead_code)]
+    /// Ignored by import (imported events get fresh sequence numbers); kept
+    /// by [`parse_line`].
     seq: Option<u64>,
 }
 
@@ -120,6 +120,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for ObjectRecord<'a> {
         }
         deserializer.deserialize_map(Object).map(ObjectRecord)
     }
+}
+
+/// Parses one line written by [`write_compact`] back into the event, keeping
+/// its seq and timestamp (a journal's records). The seq is required.
+pub fn parse_line(line: &str, config: &Config) -> Result<Event> {
+    let record: ObjectRecord<'_> = serde_json::from_str(line).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidDocument,
+            shorten(&format!("not an audit event line: {e}")),
+        )
+    })?;
+    let r = &record.0;
+    let seq = r
+        .seq
+        .ok_or_else(|| Error::new(ErrorKind::InvalidDocument, "the event line has no seq"))?;
+    let mut event = Event::build(
+        &NewEvent {
+            actor: &r.actor,
+            action: &r.action,
+            resource: &r.resource,
+            outcome: &r.outcome,
+            severity: Severity::from_name(&r.severity)?,
+            details: Some(r.details.get()),
+        },
+        config,
+    )?;
+    event.stamp(seq, parse_micros(&r.timestamp)?);
+    Ok(event)
 }
 
 /// Parses a whole document produced by [`write_document`] (or by the reference

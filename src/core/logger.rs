@@ -11,8 +11,9 @@ use super::event::{Event, NewEvent};
 use super::export::{parse_document, write_document};
 use super::file::write_atomic;
 use super::query::Filter;
-use super::queue::{Delivery, Queue};
+use super::queue::{Delivery, Overflow, Queue};
 use super::ring::Ring;
+use super::sink::Sink;
 use super::stream::{Stream, Tap};
 use super::subscribers::{Callback, Subscribers, Subscription, SubscriptionStats};
 use super::sync::{Arc, Mutex};
@@ -32,7 +33,18 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) state: Mutex<State>,
     pub(crate) subscribers: Subscribers,
+    sink: Option<SinkHook>,
 }
+
+/// The durable consumer of the stream and the queue that feeds it.
+struct SinkHook {
+    sink: Arc<dyn Sink>,
+    queue: Arc<Queue>,
+}
+
+/// How long a producer waits for room in a sink's queue before the event is
+/// refused: long enough for any disk, short enough that a stuck one is seen.
+const SINK_ROOM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A thread-safe audit log keeping the newest events in memory. Every operation
 /// may be called from any thread at any time.
@@ -49,17 +61,51 @@ impl AuditLogger {
     /// A logger with `config`, which must pass [`Config::validate`].
     pub fn with_config(config: Config) -> Result<AuditLogger> {
         config.validate()?;
+        Ok(AuditLogger::assemble(config, Vec::new(), None))
+    }
+
+    /// A logger whose ring starts with `restored` (contiguous seqs, oldest
+    /// first) and whose stream also feeds a sink made by `make` from the queue
+    /// it will consume (of `queue_capacity` events).
+    pub(crate) fn with_sink(
+        config: Config,
+        restored: Vec<Event>,
+        queue_capacity: usize,
+        make: impl FnOnce(Arc<Queue>) -> Result<Arc<dyn Sink>>,
+    ) -> Result<AuditLogger> {
+        config.validate()?;
+        let queue = Arc::new(Queue::new(
+            queue_capacity.max(1),
+            Overflow::Block(SINK_ROOM_TIMEOUT),
+        ));
+        let sink = make(queue.clone())?;
+        Ok(AuditLogger::assemble(
+            config,
+            restored,
+            Some(SinkHook { sink, queue }),
+        ))
+    }
+
+    fn assemble(config: Config, restored: Vec<Event>, sink: Option<SinkHook>) -> AuditLogger {
+        let mut ring = Ring::new(config.capacity, config.max_total_bytes);
+        ring.restore(restored);
+        let mut stream = Stream::default();
+        if let Some(hook) = &sink {
+            stream.add(Tap {
+                queue: hook.queue.clone(),
+                imported: true,
+                lossless: true,
+            });
+        }
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                ring: Ring::new(config.capacity, config.max_total_bytes),
-                stream: Stream::default(),
-            }),
+            state: Mutex::new(State { ring, stream }),
             config,
             subscribers: Subscribers::default(),
+            sink,
         });
         #[cfg(not(feature = "shuttle"))]
         super::fork::register(&shared);
-        Ok(AuditLogger { shared })
+        AuditLogger { shared }
     }
 
     /// The configuration this logger was made with.
@@ -76,16 +122,33 @@ impl AuditLogger {
         let shared = &*self.shared;
         Subscribers::check_depth()?;
         let event = Event::build(new, &shared.config)?;
+        if let Some(hook) = &shared.sink {
+            hook.sink.admit()?;
+        }
         // Places in `Block` queues are reserved before the lock, so the lock
-        // is never held while waiting.
+        // is never held while waiting. The sink's place is required.
+        let mut reserved_sink = Vec::new();
+        if let Some(hook) = &shared.sink {
+            if !hook.queue.reserve(Instant::now() + SINK_ROOM_TIMEOUT) {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the journal's queue stayed full for {} s; the event was not recorded",
+                        SINK_ROOM_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+            reserved_sink.push(hook.queue.clone());
+        }
         let blocking = shared.subscribers.blocking_queues();
-        let reserved: Vec<Arc<Queue>> = blocking
+        let mut reserved: Vec<Arc<Queue>> = blocking
             .into_iter()
             .filter(|q| {
                 let timeout = q.block_timeout().unwrap_or(Duration::ZERO);
                 q.reserve(Instant::now() + timeout)
             })
             .collect();
+        reserved.append(&mut reserved_sink);
         // The clock is read before the lock, which then holds only for the
         // slot write and the handoff; the ring keeps timestamps in sequence order.
         let clock = now_micros();
@@ -109,12 +172,16 @@ impl AuditLogger {
         if let Some(taps) = taps {
             Stream::wake(&taps);
         }
+        let durable = match &shared.sink {
+            Some(hook) => hook.sink.logged(seq, new.severity),
+            None => Ok(()),
+        };
         if let Some(copy) = copy {
             if !shared.subscribers.no_sync() {
                 shared.subscribers.notify(&copy);
             }
         }
-        Ok(seq)
+        durable.map(|()| seq)
     }
 
     /// The events matching `filter`, oldest first (see [`Filter`]).
@@ -256,6 +323,7 @@ impl AuditLogger {
             self.shared.state.lock().stream.add(Tap {
                 queue: queue.clone(),
                 imported: false,
+                lossless: false,
             });
         }
         Ok(sub.id())
@@ -292,6 +360,14 @@ impl AuditLogger {
             self.shared.end(sub);
         }
         drop(subs);
+        if let Some(hook) = &self.shared.sink {
+            hook.sink.close();
+        }
+    }
+
+    /// The sink, as the concrete type its owner made it with.
+    pub(crate) fn sink_as<T: 'static>(&self) -> Option<&T> {
+        self.shared.sink.as_ref()?.sink.as_any().downcast_ref::<T>()
     }
 
     /// Events held now.

@@ -53,6 +53,8 @@ struct State {
     /// The consumer is handling an event it took.
     busy: bool,
     closed: bool,
+    /// No more events will come; the consumer drains what is queued, then stops.
+    finishing: bool,
     /// Events discarded by the overflow policy or by closing.
     dropped: u64,
 }
@@ -132,14 +134,14 @@ impl Queue {
     /// a full queue applies the policy: drop the oldest, or drop this one
     /// (`Block` without a reservation drops this one). Call [`wake`](Self::wake)
     /// after the logger's lock is released.
-    pub(crate) fn push(&self, event: &Event, reserved: bool) {
+    pub(crate) fn push(&self, event: &Event, reserved: bool, lossless: bool) {
         let mut state = self.state.lock();
-        if state.closed {
+        if state.closed || state.finishing {
             return;
         }
         if reserved {
             state.reserved -= 1;
-        } else if state.events.len() + state.reserved >= self.capacity {
+        } else if !lossless && state.events.len() + state.reserved >= self.capacity {
             state.dropped += 1;
             match self.overflow {
                 Overflow::DropOldest if !state.events.is_empty() => {
@@ -187,6 +189,38 @@ impl Queue {
         }
     }
 
+    /// For a consumer that takes events in batches: waits until events are
+    /// queued or `deadline` passes, then moves up to `max` of them into `out`.
+    /// Returns `false` once the queue is closed, or finishing and empty.
+    pub(crate) fn next_batch(&self, out: &mut Vec<Event>, max: usize, deadline: Instant) -> bool {
+        let mut state = self.state.lock();
+        state.busy = false;
+        loop {
+            if state.closed || (state.finishing && state.events.is_empty()) {
+                self.notify_drained(&state);
+                return false;
+            }
+            if !state.events.is_empty() {
+                let n = state.events.len().min(max);
+                out.extend(state.events.drain(..n));
+                state.busy = true;
+                self.notify_drained(&state);
+                return true;
+            }
+            self.notify_drained(&state);
+            if self.filled.wait_until(&mut state, deadline).timed_out() {
+                return true;
+            }
+        }
+    }
+
+    /// Takes no more events; the consumer drains the rest, then sees the end.
+    pub(crate) fn finish(&self) {
+        self.state.lock().finishing = true;
+        self.filled.notify_all();
+        self.drained.notify_all();
+    }
+
     /// Closes the queue, discarding what it holds (counted as dropped).
     pub(crate) fn close(&self) {
         let mut state = self.state.lock();
@@ -207,7 +241,7 @@ impl Queue {
     /// Waits until the queue is empty and its consumer idle, or `deadline`
     /// passes; returns whether it became idle.
     pub(crate) fn wait_idle(&self, deadline: Instant) -> bool {
-        let idle = |s: &State| s.closed || s.events.is_empty() && !s.busy;
+        let idle = |s: &State| s.closed || s.finishing || s.events.is_empty() && !s.busy;
         let mut state = self.state.lock();
         while !idle(&state) {
             state.waiting += 1;

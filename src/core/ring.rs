@@ -41,6 +41,23 @@ impl Ring {
         }
     }
 
+    /// Puts back `events` (contiguous seqs, oldest first, as a journal kept
+    /// them) into an empty ring, so that the sequence continues after the
+    /// newest; the seqs before the first count as evicted.
+    pub(crate) fn restore(&mut self, events: Vec<Event>) {
+        let Some(first) = events.first().map(Event::seq) else {
+            return;
+        };
+        self.next_seq = first;
+        self.evicted = first - 1;
+        for event in events {
+            let timestamp = event.timestamp();
+            debug_assert_eq!(event.seq(), self.next_seq);
+            self.push(event, timestamp);
+            self.latest = self.latest.max(timestamp);
+        }
+    }
+
     /// The timestamp for an event being logged whose clock reading, taken
     /// before the lock, was `clock`: never older than the previous logged
     /// event's, so sequence order is time order. A thread that read the clock

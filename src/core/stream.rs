@@ -16,6 +16,9 @@ pub(crate) struct Tap {
     pub(crate) queue: Arc<Queue>,
     /// Whether imported events reach it too (subscribers see only logged ones).
     pub(crate) imported: bool,
+    /// Never drops: an event without a reserved place is queued past the
+    /// capacity (the journal, which must see every event).
+    pub(crate) lossless: bool,
 }
 
 /// The consumers, shared so that a producer can wake them after the lock.
@@ -59,7 +62,7 @@ impl Stream {
                 continue;
             }
             let has_place = reserved.iter().any(|q| Arc::ptr_eq(q, &tap.queue));
-            tap.queue.push(event, has_place);
+            tap.queue.push(event, has_place, tap.lossless);
         }
     }
 

@@ -93,6 +93,7 @@ impl From<Error> for Failure {
             ErrorKind::NotFound => AUDIT_ERR_NOT_FOUND,
             ErrorKind::InvalidUtf8 => AUDIT_ERR_INVALID_UTF8,
             ErrorKind::TooDeep => AUDIT_ERR_TOO_DEEP,
+            ErrorKind::Timeout => AUDIT_ERR_TIMEOUT,
         };
         Failure {
             errno: e.os_error().unwrap_or(0),

@@ -41,6 +41,7 @@ mod recover;
 mod retention;
 mod scan;
 mod segment;
+mod writer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,7 @@ pub use lock::LOCK_FILE;
 pub use reader::{Frame, Frames, Reader};
 pub use recover::{Recovery, RemovedSegment, Truncation};
 pub use segment::{Fault, FaultInjector, FileOp};
+pub use writer::{journal_stats, open_logger, origin_of, Fsync, JournalConfig, JournalStats};
 
 use header::SEGMENT_MAGIC;
 use lock::DirLock;

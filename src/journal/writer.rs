@@ -1,0 +1,596 @@
+//! The journal writer: the thread that takes a logger's ordered stream and
+//! keeps it on disk, sealed. It frames each event's canonical line, hashes it
+//! into the Merkle tree, syncs by the fsync policy, signs a checkpoint every
+//! epoch with that epoch's key (then erases the key), rotates segments right
+//! after a checkpoint (the new segment's header carries the tree's frontier)
+//! and applies retention. Hashing and signing happen here, never on the
+//! producer's path; a producer waits only for room in the queue, and under
+//! [`Fsync::Always`] for its event to be on disk (group commit: every
+//! producer waiting when a sync completes is released by it).
+//!
+//! [`open_logger`] opens (or makes) a journal directory, recovers it (a torn
+//! tail is cut off and reported by a notice event in the log itself),
+//! restores the ring's newest events and continues the sequence.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::core::queue::Queue;
+use crate::core::{
+    now_micros, parse_line, write_compact, AuditLogger, Config, Error, ErrorKind, Event, NewEvent,
+    Result, Severity, Sink,
+};
+use crate::seal::merkle::{leaf_hash, Frontier};
+use crate::seal::{Checkpoint, KeyChain};
+
+use super::{FrameKind, Journal, LogId, Options, Reader};
+
+/// When events reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fsync {
+    /// Written to the operating system after each batch, never fsynced by
+    /// the writer: a process crash loses nothing written, a power loss may.
+    Never,
+    /// Fsynced once `events` events are waiting or the oldest has waited
+    /// `interval`, whichever comes first. Producers wait while `events`
+    /// events are queued and not yet written, so a crash of the process loses
+    /// at most about twice `events` acknowledged events (queued, and being
+    /// written), and a power loss at most `events` more or `interval`.
+    Batch {
+        /// Most events not yet on disk.
+        events: usize,
+        /// Longest an event waits to be on disk.
+        interval: Duration,
+    },
+    /// `log` returns only once the event is on disk; producers logging at
+    /// the same time share one fsync.
+    Always,
+}
+
+impl Default for Fsync {
+    /// `Batch` of 1,000 events or 50 ms: a bounded loss window of 50 ms at
+    /// 20 fsyncs a second at most, which costs producers nothing measurable.
+    fn default() -> Self {
+        Fsync::Batch {
+            events: 1000,
+            interval: Duration::from_millis(50),
+        }
+    }
+}
+
+/// How a logger keeps its journal.
+#[derive(Clone, Debug)]
+pub struct JournalConfig {
+    /// The journal's directory (made, mode 0700, if missing). It also holds
+    /// the seal's key state (`seal.key`) and the trust anchor (`anchor.pub`,
+    /// to be copied out of band).
+    pub dir: PathBuf,
+    /// When events reach the disk. Default [`Fsync::default`].
+    pub fsync: Fsync,
+    /// A CRITICAL event is fsynced at once whatever the policy. Default true.
+    pub sync_critical: bool,
+    /// A checkpoint is sealed after this many events. Default 10,000.
+    pub epoch_events: u64,
+    /// ... or this long after the previous one, also when idle. Default 60 s.
+    pub epoch_interval: Duration,
+    /// Events the writer's queue holds before producers wait. Default 65,536.
+    pub queue_capacity: usize,
+    /// Segment size and age, retention, buffering (see [`Options`]); its
+    /// `restore_events` is set from the logger's capacity.
+    pub storage: Options,
+}
+
+impl JournalConfig {
+    /// The defaults, for `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> JournalConfig {
+        JournalConfig {
+            dir: dir.into(),
+            fsync: Fsync::default(),
+            sync_critical: true,
+            epoch_events: 10_000,
+            epoch_interval: Duration::from_secs(60),
+            queue_capacity: 1 << 16,
+            storage: Options::default(),
+        }
+    }
+}
+
+/// A journal's counters, readable at any time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JournalStats {
+    /// The newest seq written to the operating system.
+    pub written_seq: u64,
+    /// The newest seq known to be on disk (fsynced).
+    pub durable_seq: u64,
+    /// Checkpoints sealed by this writer.
+    pub checkpoints: u64,
+    /// The current epoch.
+    pub epoch: u64,
+    /// Bytes cut off as a torn tail when the journal was opened.
+    pub recovered_bytes_dropped: u64,
+    /// Why writing fails now (the disk is full, ...), if it does: new events
+    /// are refused until a retry succeeds.
+    pub failing: Option<String>,
+}
+
+/// The origin of a journal's checkpoints.
+pub fn origin_of(log_id: LogId) -> String {
+    format!("audit-logger/{log_id}")
+}
+
+/// What the producers and the writer share.
+struct Shared {
+    durable_seq: AtomicU64,
+    state: Mutex<Status>,
+    /// Signalled when `durable_seq` moves or the status changes.
+    durable: Condvar,
+    fsync: Fsync,
+}
+
+#[derive(Default)]
+struct Status {
+    stats: JournalStats,
+    /// The writer stopped for good (a failed fsync, a closed journal).
+    stopped: Option<String>,
+}
+
+/// The logger's side of the journal.
+struct Writer {
+    shared: Arc<Shared>,
+    queue: Arc<Queue>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Sink for Writer {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn admit(&self) -> Result<()> {
+        let status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("the journal cannot take events: {why}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn logged(&self, seq: u64, _severity: Severity) -> Result<()> {
+        if self.shared.fsync != Fsync::Always {
+            return Ok(());
+        }
+        let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        while self.shared.durable_seq.load(Ordering::Acquire) < seq {
+            if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "event {seq} is recorded in memory but not yet on disk: {why}; the journal writes it once it can"
+                    ),
+                ));
+            }
+            status = self
+                .shared
+                .durable
+                .wait(status)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        Ok(())
+    }
+
+    fn close(&self) {
+        self.queue.finish();
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Opens the journal `journal.dir` for a logger with `config`: recovers it,
+/// restores the newest `config.capacity` events into the ring, continues
+/// the sequence, and starts the writer. A torn tail is cut off and recorded
+/// as a WARNING event (action `journal.recovered`) at the start of the
+/// continued log. Corruption (damage in the middle of the journal) is an
+/// error: nothing is changed, and the journal must be examined with the
+/// verifier.
+pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger> {
+    config.validate()?;
+    let mut options = journal.storage.clone();
+    options.restore_events = config.capacity;
+    let (mut disk, recovery) = Journal::open(&journal.dir, options).map_err(Error::from)?;
+    let restored: Vec<Event> = recovery
+        .recent_events
+        .iter()
+        .map(|line| parse_payload(line, &config))
+        .collect::<Result<_>>()?;
+    let last_seq = restored.last().map_or(0, Event::seq);
+    let (keys, tree, since_checkpoint) = resume_seal(&journal.dir, &mut disk, last_seq)?;
+    let shared = Arc::new(Shared {
+        durable_seq: AtomicU64::new(last_seq),
+        state: Mutex::new(Status {
+            stats: JournalStats {
+                written_seq: last_seq,
+                durable_seq: last_seq,
+                epoch: keys.epoch(),
+                recovered_bytes_dropped: recovery.dropped_bytes(),
+                ..JournalStats::default()
+            },
+            stopped: None,
+        }),
+        durable: Condvar::new(),
+        fsync: journal.fsync,
+    });
+    let origin = origin_of(disk.log_id());
+    let settings = journal.clone();
+    // Under `batch`, at most one batch may wait unwritten: a crash of the
+    // process then loses at most that many acknowledged events.
+    let queue_capacity = match journal.fsync {
+        Fsync::Batch { events, .. } => journal.queue_capacity.min(events.max(1)),
+        _ => journal.queue_capacity,
+    };
+    let logger = AuditLogger::with_sink(config, restored, queue_capacity, |queue| {
+        let thread_state = Thread {
+            disk,
+            keys,
+            tree,
+            origin,
+            since_checkpoint,
+            last_checkpoint: Instant::now(),
+            last_seq,
+            unsynced: 0,
+            oldest_unsynced: None,
+            settings,
+            shared: shared.clone(),
+            queue: queue.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("audit-journal".into())
+            .spawn(move || thread_state.run())
+            .map_err(|e| Error::io(format!("cannot start the journal thread: {e}"), &e))?;
+        Ok(Arc::new(Writer {
+            shared,
+            queue,
+            thread: Mutex::new(Some(thread)),
+        }) as Arc<dyn Sink>)
+    })?;
+    if !recovery.is_clean() {
+        let details = serde_json::json!({
+            "dropped_bytes": recovery.dropped_bytes(),
+            "file": recovery.truncated.as_ref().map(|t| t.file.clone()),
+            "offset": recovery.truncated.as_ref().map(|t| t.offset),
+            "damage": recovery.truncated.as_ref().map(|t| t.damage.describe()),
+            "removed_segments": recovery.removed_segments.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+            "last_seq_kept": last_seq,
+        })
+        .to_string();
+        logger.log(&NewEvent {
+            actor: "audit-logger",
+            action: "journal.recovered",
+            resource: &journal.dir.display().to_string(),
+            outcome: "truncated",
+            severity: Severity::Warning,
+            details: Some(&details),
+        })?;
+    }
+    Ok(logger)
+}
+
+/// The counters of `logger`'s journal, or `None` if it has none.
+pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
+    let writer = logger.sink_as::<Writer>()?;
+    let mut stats = writer
+        .shared
+        .state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .stats
+        .clone();
+    stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
+    Some(stats)
+}
+
+fn parse_payload(line: &[u8], config: &Config) -> Result<Event> {
+    let text = std::str::from_utf8(line)
+        .map_err(|_| Error::new(ErrorKind::InvalidDocument, "a journal record is not UTF-8"))?;
+    // Restored events were accepted once; today's limits may be smaller.
+    let lenient = Config {
+        max_field_bytes: config.max_field_bytes.max(super::MAX_PAYLOAD),
+        max_details_bytes: config.max_details_bytes.max(super::MAX_PAYLOAD),
+        max_details_depth: 128,
+        ..config.clone()
+    };
+    parse_line(text, &lenient)
+}
+
+/// The key chain, the Merkle frontier of everything journaled, and the
+/// events since the last checkpoint, for a journal just opened; makes the
+/// first segment and the key chain of a new journal.
+fn resume_seal(dir: &Path, disk: &mut Journal, last_seq: u64) -> Result<(KeyChain, Frontier, u64)> {
+    let mut keys = if dir.join("seal.key").exists() {
+        KeyChain::open(dir)?
+    } else {
+        KeyChain::create(dir)?.0
+    };
+    if disk.active_segment().is_none() {
+        disk.rotate(last_seq + 1, &Frontier::new().to_bytes())
+            .map_err(Error::from)?;
+        return Ok((keys, Frontier::new(), 0));
+    }
+    // The newest segment: its header's frontier, then its events.
+    let reader = Reader::open(dir).map_err(Error::from)?;
+    let newest = reader.segments().len() - 1;
+    let header = &reader.segments()[newest].header;
+    let mut tree = Frontier::from_bytes(&header.extra).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidDocument,
+            format!(
+                "{}: the segment header's Merkle frontier is unreadable",
+                reader.segments()[newest].name
+            ),
+        )
+    })?;
+    let mut since = 0;
+    let mut last_checkpoint: Option<Checkpoint> = None;
+    for frame in reader.segment_frames(newest) {
+        let frame = frame.map_err(Error::from)?;
+        match frame.kind {
+            FrameKind::Event => {
+                tree.push(leaf_hash(&frame.payload));
+                since += 1;
+            }
+            FrameKind::Checkpoint => {
+                since = 0;
+                last_checkpoint = std::str::from_utf8(&frame.payload)
+                    .ok()
+                    .and_then(|t| Checkpoint::parse(t).ok());
+            }
+        }
+    }
+    if tree.size() != last_seq {
+        return Err(Error::new(
+            ErrorKind::InvalidDocument,
+            format!(
+                "the journal's Merkle tree holds {} events but its newest seq is {last_seq}",
+                tree.size()
+            ),
+        ));
+    }
+    // A seal prepared before a crash: committed if its checkpoint is on disk.
+    if let (Some(prepared), Some(c)) = (keys.prepared_public_key(), &last_checkpoint) {
+        if c.body.epoch == keys.epoch() && c.body.next_key == prepared {
+            keys.commit_seal()?;
+        }
+    }
+    Ok((keys, tree, since))
+}
+
+/// The writer thread's state.
+struct Thread {
+    disk: Journal,
+    keys: KeyChain,
+    tree: Frontier,
+    origin: String,
+    since_checkpoint: u64,
+    last_checkpoint: Instant,
+    last_seq: u64,
+    unsynced: usize,
+    oldest_unsynced: Option<Instant>,
+    settings: JournalConfig,
+    shared: Arc<Shared>,
+    queue: Arc<Queue>,
+}
+
+/// Why a checkpoint could not be sealed.
+enum Failure {
+    Disk(super::Error),
+    Keys(Error),
+}
+
+/// How long the writer waits before retrying a failed write.
+const RETRY: Duration = Duration::from_millis(100);
+
+impl Thread {
+    fn run(mut self) {
+        self.queue.consume_on_this_thread();
+        let mut batch = Vec::new();
+        let mut line = Vec::with_capacity(512);
+        loop {
+            let open = self
+                .queue
+                .next_batch(&mut batch, 4096, self.next_deadline());
+            let mut critical = false;
+            for event in batch.drain(..) {
+                line.clear();
+                write_compact(&mut line, &event);
+                // A frame the journal did not take is retried until it is.
+                while let Err(e) = self.disk.append(FrameKind::Event, &line) {
+                    if !self.disk_failing(e) {
+                        return;
+                    }
+                    std::thread::sleep(RETRY);
+                    let _ = self.disk.flush();
+                }
+                self.tree.push(leaf_hash(&line));
+                self.since_checkpoint += 1;
+                self.last_seq = event.seq();
+                self.unsynced += 1;
+                self.oldest_unsynced.get_or_insert_with(Instant::now);
+                critical |= event.severity() == Severity::Critical;
+            }
+            if !self.settle(critical && self.settings.sync_critical) {
+                return;
+            }
+            let epoch_due = self.since_checkpoint >= self.settings.epoch_events
+                || self.last_checkpoint.elapsed() >= self.settings.epoch_interval;
+            if (epoch_due || !open) && !self.checkpoint(!open) {
+                return;
+            }
+            if open && self.disk.should_rotate(now_micros()) && !self.rotate() {
+                return;
+            }
+            if !open {
+                let result = self.disk.sync();
+                self.stop(match result {
+                    Ok(()) => "the logger was closed".into(),
+                    Err(e) => format!("the journal failed at close: {e}"),
+                });
+                return;
+            }
+        }
+    }
+
+    /// When the writer must wake without events: the batch window, the epoch.
+    fn next_deadline(&self) -> Instant {
+        let epoch = self.last_checkpoint + self.settings.epoch_interval;
+        match (self.settings.fsync, self.oldest_unsynced) {
+            (Fsync::Batch { interval, .. }, Some(oldest)) => epoch.min(oldest + interval),
+            _ => epoch,
+        }
+    }
+
+    /// Writes and syncs what the policy asks for now; publishes progress.
+    fn settle(&mut self, force_sync: bool) -> bool {
+        let sync = force_sync
+            || match self.settings.fsync {
+                Fsync::Never => false,
+                Fsync::Always => self.unsynced > 0,
+                Fsync::Batch { events, interval } => {
+                    self.unsynced >= events
+                        || self
+                            .oldest_unsynced
+                            .is_some_and(|t| t.elapsed() >= interval)
+                }
+            };
+        loop {
+            let result = if sync {
+                self.disk.sync()
+            } else {
+                self.disk.flush()
+            };
+            match result {
+                Ok(()) => break,
+                Err(e) => {
+                    if !self.disk_failing(e) {
+                        return false;
+                    }
+                    std::thread::sleep(RETRY);
+                }
+            }
+        }
+        let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        status.stats.failing = None;
+        status.stats.written_seq = self.last_seq;
+        if sync {
+            self.unsynced = 0;
+            self.oldest_unsynced = None;
+            status.stats.durable_seq = self.last_seq;
+            self.shared
+                .durable_seq
+                .store(self.last_seq, Ordering::Release);
+        }
+        drop(status);
+        self.shared.durable.notify_all();
+        true
+    }
+
+    /// Seals the tree as it is now: the checkpoint is made durable before the
+    /// epoch's key is erased.
+    fn checkpoint(&mut self, is_final: bool) -> bool {
+        let result = (|| -> std::result::Result<(), Failure> {
+            let time = u64::try_from(now_micros()).unwrap_or(0);
+            let checkpoint = self
+                .keys
+                .prepare_seal(
+                    &self.origin,
+                    self.tree.size(),
+                    &self.tree.root(),
+                    time,
+                    is_final,
+                )
+                .map_err(Failure::Keys)?;
+            self.disk
+                .append(FrameKind::Checkpoint, checkpoint.to_text().as_bytes())
+                .map_err(Failure::Disk)?;
+            self.disk.sync().map_err(Failure::Disk)?;
+            self.keys.commit_seal().map_err(Failure::Keys)
+        })();
+        match result {
+            Ok(()) => {
+                self.since_checkpoint = 0;
+                self.last_checkpoint = Instant::now();
+                self.unsynced = 0;
+                self.oldest_unsynced = None;
+                self.shared
+                    .durable_seq
+                    .store(self.last_seq, Ordering::Release);
+                let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                status.stats.checkpoints += 1;
+                status.stats.epoch = self.keys.epoch();
+                status.stats.durable_seq = self.last_seq;
+                drop(status);
+                self.shared.durable.notify_all();
+                true
+            }
+            Err(e) => {
+                // A checkpoint that could not be written is sealed again at
+                // the next epoch (the prepared key is reused); a poisoned
+                // journal stops the writer.
+                self.last_checkpoint = Instant::now();
+                match e {
+                    Failure::Disk(e) => self.disk_failing(e),
+                    Failure::Keys(e) => self.failing(e.message(), false),
+                }
+            }
+        }
+    }
+
+    /// Rotates right after a checkpoint, so each segment starts on an epoch
+    /// boundary with the tree's frontier in its header; then retention.
+    fn rotate(&mut self) -> bool {
+        if self.since_checkpoint > 0 && !self.checkpoint(false) {
+            return false;
+        }
+        if let Err(e) = self.disk.rotate(self.last_seq + 1, &self.tree.to_bytes()) {
+            return self.disk_failing(e);
+        }
+        if let Err(e) = self.disk.apply_retention(now_micros(), |_| Ok(())) {
+            return self.disk_failing(e);
+        }
+        true
+    }
+
+    /// A storage failure: fatal when the journal is poisoned by a failed
+    /// fsync (what reached the disk is unknown), else retried.
+    fn disk_failing(&self, e: super::Error) -> bool {
+        let fatal = e.kind() == super::ErrorKind::Poisoned;
+        self.failing(e.message(), fatal)
+    }
+
+    /// Records a failure; `false` when the writer must stop.
+    fn failing(&self, why: &str, fatal: bool) -> bool {
+        let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        status.stats.failing = Some(why.to_owned());
+        if fatal {
+            status.stopped = Some(why.to_owned());
+        }
+        drop(status);
+        self.shared.durable.notify_all();
+        if fatal {
+            self.queue.close();
+        }
+        !fatal
+    }
+
+    fn stop(&self, why: String) {
+        let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        status.stopped = Some(why);
+        drop(status);
+        self.shared.durable.notify_all();
+    }
+}
