@@ -37,12 +37,6 @@
 #define AUDIT_LOGGER_VERSION "0.1.0"
 
 /**
- * How deep synchronous callbacks may nest by logging from inside a callback
- * (each level costs stack); a `log` deeper than this is refused.
- */
-#define MAX_NESTED_LOG_DEPTH 16
-
-/**
  * Severity INFO: routine activity.
  */
 #define AUDIT_SEVERITY_INFO 10
@@ -77,48 +71,6 @@
  * the new event is discarded.
  */
 #define AUDIT_OVERFLOW_BLOCK 3
-
-/**
- * Bytes before a frame's payload: length (4), CRC32C (4), kind (1).
- */
-#define FRAME_HEADER_LEN 9
-
-/**
- * The largest payload a frame may carry: 16 MiB. A bigger one is refused by
- * [`Journal::append`](super::Journal::append); a length field above it is
- * read as damage, never as a frame.
- */
-#define MAX_PAYLOAD (16 << 20)
-
-/**
- * The format version this library writes and reads.
- */
-#define FORMAT_VERSION 1
-
-/**
- * The largest `extra` a segment header may carry: 1 MiB.
- */
-#define MAX_EXTRA (1 << 20)
-
-/**
- * The C2SP signed-note signature type byte for Ed25519.
- */
-#define ED25519_ALGORITHM 1
-
-/**
- * The longest origin accepted, in bytes.
- */
-#define MAX_ORIGIN_LEN 255
-
-/**
- * The size of one key slot in bytes.
- */
-#define SLOT_LEN 48
-
-/**
- * The size of the state file in bytes.
- */
-#define STATE_LEN (8 + (2 * SLOT_LEN))
 
 /**
  * The result of a query: events, oldest first, owned by the list.
@@ -206,11 +158,6 @@ typedef struct AuditSubscriptionStats {
   uint64_t dropped;
 } AuditSubscriptionStats;
 
-/**
- * A SHA-256 digest: a leaf hash, an inner node hash or a tree root.
- */
-typedef uint8_t Hash[32];
-
 
 
 /**
@@ -283,11 +230,6 @@ typedef uint8_t Hash[32];
  * levels deep (each level costs stack); nothing was recorded.
  */
 #define AUDIT_ERR_TOO_DEEP 13
-
-/**
- * The root of the empty tree, `SHA-256("")`.
- */
-#define EMPTY_ROOT { 227, 176, 196, 66, 152, 252, 28, 20, 154, 251, 244, 200, 153, 111, 185, 36, 39, 174, 65, 228, 100, 155, 147, 76, 164, 149, 153, 27, 120, 82, 184, 85, }
 
 #ifdef __cplusplus
 extern "C" {

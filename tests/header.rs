@@ -116,3 +116,18 @@ fn the_header_declares_every_exported_function() {
     }
     assert!(n >= 50, "found only {n} exported functions");
 }
+
+#[test]
+fn every_name_the_header_defines_is_the_librarys() {
+    let header = include_str!("../include/audit_logger.h");
+    for line in header.lines() {
+        let Some(rest) = line.strip_prefix("#define ") else {
+            continue;
+        };
+        let name = rest.split_whitespace().next().unwrap_or("");
+        assert!(
+            name.starts_with("AUDIT_"),
+            "the header defines {name}, which is not part of the C API (exclude it in cbindgen.toml)"
+        );
+    }
+}
