@@ -37,6 +37,25 @@
 #define AUDIT_LOGGER_VERSION "0.1.0"
 
 /**
+ * Fsync policy: events are written to the operating system but never
+ * fsynced by the library (a process crash loses nothing written; a power
+ * loss may lose what the OS had not written yet).
+ */
+#define AUDIT_FSYNC_NEVER 1
+
+/**
+ * Fsync policy (the default): fsync once `batch_events` events wait or the
+ * oldest has waited `batch_interval_ms`, whichever is first.
+ */
+#define AUDIT_FSYNC_BATCH 2
+
+/**
+ * Fsync policy: `audit_log` returns only once the event is on disk;
+ * producers logging at the same moment share one fsync (group commit).
+ */
+#define AUDIT_FSYNC_ALWAYS 3
+
+/**
  * Severity INFO: routine activity.
  */
 #define AUDIT_SEVERITY_INFO 10
@@ -109,6 +128,44 @@ typedef struct AuditFilter AuditFilter;
  * values as failures.
  */
 typedef uint32_t AuditStatus;
+
+/**
+ * A journal's counters, size-tagged: set `struct_size` to
+ * `sizeof(AuditJournalStats)` before calling `audit_journal_stats`; fields
+ * added later go at the end and are written only when the caller's struct
+ * is large enough.
+ */
+typedef struct AuditJournalStats {
+  /**
+   * Size of this struct as the caller compiled it.
+   */
+  uint64_t struct_size;
+  /**
+   * The newest seq handed to the operating system.
+   */
+  uint64_t written_seq;
+  /**
+   * The newest seq known to be on disk (fsynced).
+   */
+  uint64_t durable_seq;
+  /**
+   * Checkpoints sealed since the logger was made.
+   */
+  uint64_t checkpoints;
+  /**
+   * The current epoch (the number of the key that signs the next checkpoint).
+   */
+  uint64_t epoch;
+  /**
+   * Bytes cut off as a torn tail when the journal was opened.
+   */
+  uint64_t recovered_bytes_dropped;
+  /**
+   * Non-zero while the journal cannot write (a full disk): `audit_log`
+   * then fails; `audit_last_error_message` of that failure says why.
+   */
+  uint64_t failing;
+} AuditJournalStats;
 
 /**
  * A subscriber: called once per logged event with the `ctx` given to
@@ -329,6 +386,75 @@ AuditStatus audit_config_set_max_total_bytes(struct AuditConfig *config, size_t 
  * `config` is NULL or a live configuration not used by another thread.
  */
 AuditStatus audit_config_set_max_document_bytes(struct AuditConfig *config, size_t value);
+
+/**
+ * Makes loggers from this configuration keep a durable, sealed journal in
+ * the directory `dir` (made, mode 0700, if missing; copied), with the
+ * default journal settings: fsync `AUDIT_FSYNC_BATCH` of 1,000 events or
+ * 50 ms, a checkpoint every 10,000 events or 60 s, 64 MiB or one-day
+ * segments, everything kept. NULL removes the journal. The directory also
+ * holds the seal's key state (`seal.key`) and the trust anchor
+ * (`anchor.pub`): copy the anchor out of band; `audit_journal_verify`
+ * needs it. Opening an existing journal restores the newest `capacity`
+ * events and continues the sequence (see `audit_logger_new_with_config`).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (config).
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread;
+ * `dir` is NULL or NUL-terminated.
+ */
+AuditStatus audit_config_set_journal(struct AuditConfig *config, const char *dir);
+
+/**
+ * Sets the journal's fsync policy: `AUDIT_FSYNC_NEVER`, `AUDIT_FSYNC_BATCH`
+ * (with `batch_events` > 0 and `batch_interval_ms`; producers wait while
+ * `batch_events` events are not yet written, which bounds what a crash
+ * loses) or `AUDIT_FSYNC_ALWAYS` (the two numbers are ignored).
+ * `sync_critical` non-zero (the default) fsyncs a CRITICAL event at once
+ * under any policy.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (no journal
+ * set, an unknown policy, `batch_events` 0).
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_journal_fsync(struct AuditConfig *config, uint32_t policy, uint32_t batch_events, uint32_t batch_interval_ms, int32_t sync_critical);
+
+/**
+ * Sets when the journal seals a checkpoint: after `events` events (> 0) or
+ * `interval_ms` (> 0) after the previous one, also when idle, and always
+ * when the logger is freed.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (no journal
+ * set, a zero).
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_journal_epoch(struct AuditConfig *config, uint64_t events, uint32_t interval_ms);
+
+/**
+ * Sets when the journal starts a new segment file: at `max_bytes` bytes or
+ * `max_age_s` seconds (0: no limit of that kind). A segment ends at a
+ * checkpoint.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (no journal set).
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_journal_segments(struct AuditConfig *config, uint64_t max_bytes, uint64_t max_age_s);
+
+/**
+ * Sets retention: the oldest segments are deleted while the journal holds
+ * more than `max_bytes` bytes or `max_segments` segments, or once they
+ * ended more than `max_age_s` seconds ago (0: no limit of that kind; the
+ * default keeps everything). Their checkpoints are kept in
+ * `checkpoints.arch`, so what remains still verifies from the anchor.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (no journal set).
+ *
+ * # Safety
+ * `config` is NULL or a live configuration not used by another thread.
+ */
+AuditStatus audit_config_set_journal_retention(struct AuditConfig *config, uint64_t max_bytes, uint64_t max_segments, uint64_t max_age_s);
 
 /**
  * Number of events in `list` (0 if NULL).
@@ -570,6 +696,17 @@ AuditStatus audit_filter_set_after_seq(struct AuditFilter *filter, uint64_t seq)
 AuditStatus audit_filter_set_limit(struct AuditFilter *filter, size_t n);
 
 /**
+ * Writes the counters of `logger`'s journal into `*out_stats`, whose
+ * `struct_size` the caller has set. Thread-safe.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
+ * (struct_size too small), `AUDIT_ERR_NOT_FOUND` (the logger has no journal).
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
+ */
+AuditStatus audit_journal_stats(const struct AuditLogger *logger, struct AuditJournalStats *out_stats);
+
+/**
  * Makes a logger keeping the newest `capacity` events (other settings default)
  * and writes it to `*out_logger`. Release it with `audit_logger_free`.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` (capacity 0).
@@ -581,8 +718,18 @@ AuditStatus audit_logger_new(size_t capacity, struct AuditLogger **out_logger);
 
 /**
  * Makes a logger from `config` (copied; free it whenever you like).
+ *
+ * With a journal (`audit_config_set_journal`), the directory is opened
+ * first: one writer per directory (a second open fails with `AUDIT_ERR_IO`,
+ * "locked"); the newest `capacity` events are restored and the sequence
+ * continues; a torn tail left by a crash is cut off and recorded as a
+ * WARNING event `journal.recovered` (with the bytes dropped); damage in the
+ * middle of the journal is refused (`AUDIT_ERR_IO`, nothing changed:
+ * examine it with `audit_journal_verify`). While the journal cannot write
+ * (a full disk), `audit_log` fails with `AUDIT_ERR_IO` and records nothing;
+ * freeing the logger writes what is queued and seals a final checkpoint.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` for a value
- * out of range (the message names it).
+ * out of range (the message names it), `AUDIT_ERR_IO` (the journal).
  *
  * # Safety
  * `config` is NULL or live; `out_logger` is NULL or writable.

@@ -4,10 +4,11 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use super::boundary::{status, value};
+use super::config::Config;
 use super::events::AuditEventList;
 use super::status::{AuditStatus, Failure};
 use super::strings::{arg, opt_str_arg, out, owned, path_arg, str_arg};
-use crate::core::{write_document, AuditLogger, Config, Filter, NewEvent, Severity};
+use crate::core::{write_document, AuditLogger, Filter, NewEvent, Severity};
 
 /// Makes a logger keeping the newest `capacity` events (other settings default)
 /// and writes it to `*out_logger`. Release it with `audit_logger_free`.
@@ -28,8 +29,18 @@ pub unsafe extern "C" fn audit_logger_new(
 }
 
 /// Makes a logger from `config` (copied; free it whenever you like).
+///
+/// With a journal (`audit_config_set_journal`), the directory is opened
+/// first: one writer per directory (a second open fails with `AUDIT_ERR_IO`,
+/// "locked"); the newest `capacity` events are restored and the sequence
+/// continues; a torn tail left by a crash is cut off and recorded as a
+/// WARNING event `journal.recovered` (with the bytes dropped); damage in the
+/// middle of the journal is refused (`AUDIT_ERR_IO`, nothing changed:
+/// examine it with `audit_journal_verify`). While the journal cannot write
+/// (a full disk), `audit_log` fails with `AUDIT_ERR_IO` and records nothing;
+/// freeing the logger writes what is queued and seals a final checkpoint.
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_CAPACITY` for a value
-/// out of range (the message names it).
+/// out of range (the message names it), `AUDIT_ERR_IO` (the journal).
 ///
 /// # Safety
 /// `config` is NULL or live; `out_logger` is NULL or writable.
@@ -41,7 +52,11 @@ pub unsafe extern "C" fn audit_logger_new_with_config(
     status(|| {
         let out_logger = out(out_logger, "out_logger")?;
         let config = arg(config, "config")?.clone();
-        *out_logger = into_handle(AuditLogger::with_config(config)?);
+        let logger = match config.journal {
+            None => AuditLogger::with_config(config.core)?,
+            Some(journal) => crate::journal::open_logger(config.core, journal)?,
+        };
+        *out_logger = into_handle(logger);
         Ok(())
     })
 }

@@ -6,6 +6,7 @@ pub mod boundary;
 pub mod config;
 pub mod events;
 pub mod filter;
+pub mod journal;
 pub mod logger;
 pub mod severity;
 pub mod status;

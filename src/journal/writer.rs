@@ -124,6 +124,8 @@ pub fn origin_of(log_id: LogId) -> String {
 /// What the producers and the writer share.
 struct Shared {
     durable_seq: AtomicU64,
+    /// The logger is closing: failed writes are retried only briefly.
+    closing: std::sync::atomic::AtomicBool,
     state: Mutex<Status>,
     /// Signalled when `durable_seq` moves or the status changes.
     durable: Condvar,
@@ -184,6 +186,7 @@ impl Sink for Writer {
     }
 
     fn close(&self) {
+        self.shared.closing.store(true, Ordering::Release);
         self.queue.finish();
         let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(thread) = thread {
@@ -213,6 +216,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
     let (keys, tree, since_checkpoint) = resume_seal(&journal.dir, &mut disk, last_seq)?;
     let shared = Arc::new(Shared {
         durable_seq: AtomicU64::new(last_seq),
+        closing: std::sync::atomic::AtomicBool::new(false),
         state: Mutex::new(Status {
             stats: JournalStats {
                 written_seq: last_seq,
@@ -392,6 +396,9 @@ enum Failure {
     Keys(Error),
 }
 
+/// How long a closing logger goes on retrying writes that fail.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// How long the writer waits before retrying a failed write.
 const RETRY: Duration = Duration::from_millis(100);
 
@@ -409,11 +416,11 @@ impl Thread {
                 line.clear();
                 write_compact(&mut line, &event);
                 // A frame the journal did not take is retried until it is.
+                let since = Instant::now();
                 while let Err(e) = self.disk.append(FrameKind::Event, &line) {
-                    if !self.disk_failing(e) {
+                    if !self.disk_failing(e) || !self.retry(since) {
                         return;
                     }
-                    std::thread::sleep(RETRY);
                     let _ = self.disk.flush();
                 }
                 self.tree.push(leaf_hash(&line));
@@ -467,6 +474,7 @@ impl Thread {
                             .is_some_and(|t| t.elapsed() >= interval)
                 }
             };
+        let since = Instant::now();
         loop {
             let result = if sync {
                 self.disk.sync()
@@ -476,10 +484,9 @@ impl Thread {
             match result {
                 Ok(()) => break,
                 Err(e) => {
-                    if !self.disk_failing(e) {
+                    if !self.disk_failing(e) || !self.retry(since) {
                         return false;
                     }
-                    std::thread::sleep(RETRY);
                 }
             }
         }
@@ -562,6 +569,22 @@ impl Thread {
         if let Err(e) = self.disk.apply_retention(now_micros(), |_| Ok(())) {
             return self.disk_failing(e);
         }
+        true
+    }
+
+    /// Waits before retrying a write that has failed since `since`; `false`
+    /// when the logger is closing and has waited long enough: what is still
+    /// unwritten is then given up (the stats say how far the journal got).
+    fn retry(&self, since: Instant) -> bool {
+        if self.shared.closing.load(Ordering::Acquire) && since.elapsed() >= CLOSE_GRACE {
+            self.queue.close();
+            self.stop(format!(
+                "the logger was closed while the journal could not write; events after seq {} were not journaled",
+                self.shared.durable_seq.load(Ordering::Acquire)
+            ));
+            return false;
+        }
+        std::thread::sleep(RETRY);
         true
     }
 

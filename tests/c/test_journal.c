@@ -1,0 +1,132 @@
+/*
+ * test_journal: a logger with a journal through the C ABI: configuration
+ * errors, durability under AUDIT_FSYNC_ALWAYS, restore and the continued
+ * sequence after free and reopen, one writer per directory, and a full disk
+ * (a 256 KiB tmpfs where mounting is permitted) refusing events without
+ * losing any that were accepted.
+ */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static AuditConfig *journal_config(const char *dir, uint32_t policy) {
+    AuditConfig *cfg = audit_config_new();
+    CHECK_STATUS(audit_config_set_capacity(cfg, 100), AUDIT_OK);
+    CHECK_STATUS(audit_config_set_journal(cfg, dir), AUDIT_OK);
+    CHECK_STATUS(audit_config_set_journal_fsync(cfg, policy, 100, 10, 1), AUDIT_OK);
+    CHECK_STATUS(audit_config_set_journal_epoch(cfg, 25, 60000), AUDIT_OK);
+    return cfg;
+}
+
+static void test_configuration_errors(void) {
+    AuditConfig *cfg = audit_config_new();
+    CHECK_FAIL(audit_config_set_journal_fsync(cfg, AUDIT_FSYNC_ALWAYS, 0, 0, 1),
+               AUDIT_ERR_INVALID_ARGUMENT); /* no journal yet */
+    CHECK_STATUS(audit_config_set_journal(cfg, "/tmp/unused-journal"), AUDIT_OK);
+    CHECK_FAIL(audit_config_set_journal_fsync(cfg, 9, 0, 0, 1), AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_config_set_journal_fsync(cfg, AUDIT_FSYNC_BATCH, 0, 10, 1),
+               AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_config_set_journal_epoch(cfg, 0, 10), AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(audit_config_set_journal_segments(cfg, 1 << 20, 3600), AUDIT_OK);
+    CHECK_STATUS(audit_config_set_journal_retention(cfg, 0, 10, 0), AUDIT_OK);
+    CHECK_STATUS(audit_config_set_journal(cfg, NULL), AUDIT_OK);
+    AuditLogger *log = NULL;
+    CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK);
+    AuditJournalStats stats = {.struct_size = sizeof stats};
+    CHECK_FAIL(audit_journal_stats(log, &stats), AUDIT_ERR_NOT_FOUND);
+    audit_logger_free(log);
+    audit_config_free(cfg);
+}
+
+static void test_durable_restore_and_lock(const char *dir) {
+    AuditConfig *cfg = journal_config(dir, AUDIT_FSYNC_ALWAYS);
+    AuditLogger *log = NULL;
+    if (!CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK)) return;
+    for (int i = 0; i < 150; i++) {
+        uint64_t seq = 0;
+        CHECK_STATUS(audit_log(log, "alice", "file.read", "/srv", "ok", AUDIT_SEVERITY_INFO,
+                               "{\"i\":1}", &seq),
+                     AUDIT_OK);
+        AuditJournalStats stats = {.struct_size = sizeof stats};
+        CHECK_STATUS(audit_journal_stats(log, &stats), AUDIT_OK);
+        CHECK(stats.durable_seq >= seq);
+    }
+    AuditJournalStats stats = {.struct_size = sizeof stats};
+    CHECK_STATUS(audit_journal_stats(log, &stats), AUDIT_OK);
+    CHECK(stats.checkpoints >= 5 && stats.failing == 0);
+
+    AuditLogger *second = NULL;
+    CHECK_FAIL(audit_logger_new_with_config(cfg, &second), AUDIT_ERR_IO);
+    CHECK(strstr(audit_last_error_message(), "lock") != NULL);
+    audit_logger_free(log);
+
+    CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK);
+    CHECK(audit_logger_count(log) == 100);
+    CHECK(audit_logger_appended(log) == 150);
+    uint64_t seq = 0;
+    CHECK_STATUS(audit_log(log, "bob", "a", "r", "o", AUDIT_SEVERITY_CRITICAL, NULL, &seq),
+                 AUDIT_OK);
+    CHECK(seq == 151);
+    audit_logger_free(log);
+    audit_config_free(cfg);
+}
+
+static void test_full_disk(const char *dir) {
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=256k") != 0) {
+        printf("SKIPPED full-disk case: cannot mount a tmpfs (%s)\n", strerror(errno));
+        return;
+    }
+    AuditConfig *cfg = journal_config(dir, AUDIT_FSYNC_ALWAYS);
+    AuditLogger *log = NULL;
+    if (CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK)) {
+        char details[1024];
+        memset(details, 0, sizeof details);
+        strcpy(details, "{\"pad\":\"");
+        memset(details + 8, 'x', 900);
+        strcpy(details + 908, "\"}");
+        uint64_t accepted = 0;
+        AuditStatus st = AUDIT_OK;
+        for (int i = 0; i < 2000 && st == AUDIT_OK; i++) {
+            uint64_t seq = 0;
+            st = audit_log(log, "filler", "a", "r", "o", AUDIT_SEVERITY_INFO, details, &seq);
+            if (st == AUDIT_OK) accepted = seq;
+        }
+        CHECK(st == AUDIT_ERR_IO);
+        CHECK(audit_last_error_errno() == ENOSPC || strstr(audit_last_error_message(), "space") != NULL);
+        printf("full disk after %llu accepted events: %s\n", (unsigned long long)accepted,
+               audit_last_error_message());
+        AuditJournalStats stats = {.struct_size = sizeof stats};
+        CHECK_STATUS(audit_journal_stats(log, &stats), AUDIT_OK);
+        CHECK(stats.failing != 0);
+        CHECK(stats.durable_seq >= accepted);
+        audit_logger_free(log);
+    }
+    audit_config_free(cfg);
+    umount(dir);
+}
+
+int main(void) {
+    check_watchdog(300);
+    char dir[] = "/tmp/audit-test-journal-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char journal[600], full[600];
+    snprintf(journal, sizeof journal, "%s/journal", dir);
+    snprintf(full, sizeof full, "%s/full", dir);
+    test_configuration_errors();
+    test_durable_restore_and_lock(journal);
+    if (mkdir(full, 0700) == 0) test_full_disk(full);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+    return check_summary();
+}
