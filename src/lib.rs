@@ -5,7 +5,8 @@
 //! and imports them as JSON, and calls subscribers in real time.
 //!
 //! [`core`] is the library in plain Rust; [`ffi`] is the C boundary over it, which
-//! `include/audit_logger.h` describes.
+//! `include/audit_logger.h` describes. [`forward`] delivers events to syslog
+//! (TCP/TLS), OTLP, Kafka and JSON Lines files, with retry and a persisted cursor.
 //!
 //! ```
 //! use audit_logger::core::{AuditLogger, Filter, NewEvent, Severity};
@@ -29,3 +30,4 @@
 
 pub mod core;
 pub mod ffi;
+pub mod forward;
