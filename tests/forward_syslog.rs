@@ -273,13 +273,14 @@ fn outage(use_tls: bool) {
         let fwd = fwd.clone();
         std::thread::spawn(move || {
             let mut slowest = Duration::ZERO;
-            for chunk in events.chunks(30) {
+            // About 4 s of steady traffic, longer than the two outages.
+            for chunk in events.chunks(10) {
                 for e in chunk {
                     let t0 = Instant::now();
                     fwd.offer(e);
                     slowest = slowest.max(t0.elapsed());
                 }
-                std::thread::sleep(Duration::from_millis(3));
+                std::thread::sleep(Duration::from_millis(13));
             }
             slowest
         })

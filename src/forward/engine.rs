@@ -119,6 +119,9 @@ fn make_sink(config: &ForwarderConfig, log_id: LogId) -> Result<Box<dyn Sink>> {
             config.format.unwrap_or(super::Format::JsonLine),
             log_id,
         )?)),
+        #[cfg(feature = "otlp")]
+        Target::Otlp(c) => Ok(Box::new(super::otlp::OtlpSink::new(c, log_id)?)),
+        #[cfg(not(feature = "otlp"))]
         Target::Otlp(_) => Err(invalid(
             "this build has no OTLP forwarder (cargo feature `otlp`)",
         )),

@@ -37,6 +37,8 @@ mod engine;
 pub mod format;
 pub mod jsonl;
 mod logid;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod sink;
 mod source;
 mod syslog;

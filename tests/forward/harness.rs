@@ -390,3 +390,123 @@ action(type="mmpstrucdata")
             .join("\n")
     }
 }
+
+// ---------------------------------------------------------------- OpenTelemetry Collector
+
+/// The collector built by scripts/servers/otelcol.sh (or `$AUDIT_OTELCOL`).
+pub fn otelcol_binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AUDIT_OTELCOL") {
+        return Some(PathBuf::from(p));
+    }
+    let p = server_cache().join("otelcol-0.161.0/otelcol-audit");
+    p.is_file().then_some(p)
+}
+
+/// A collector with the OTLP/HTTP receiver on 127.0.0.1 and the file exporter
+/// (JSON, appending, so restarts keep what was written). No batch processor:
+/// the receiver answers after the file exporter has the records.
+pub struct Otelcol {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub out: PathBuf,
+    conf: PathBuf,
+    bin: PathBuf,
+    server: Option<Server>,
+    starts: usize,
+}
+
+impl Otelcol {
+    pub fn start(dir: &Path) -> Option<Otelcol> {
+        let Some(bin) = otelcol_binary() else {
+            skip("no OpenTelemetry Collector built (run scripts/servers/otelcol.sh)");
+            return None;
+        };
+        let port = free_port();
+        let out = dir.join("logs.jsonl");
+        let conf = dir.join("collector.yaml");
+        std::fs::write(
+            &conf,
+            format!(
+                "receivers:\n  otlp:\n    protocols:\n      http: {{ endpoint: 127.0.0.1:{port} }}\n\
+                 exporters:\n  file: {{ path: {out}, format: json, append: true, flush_interval: 50ms }}\n\
+                 service:\n  telemetry: {{ metrics: {{ level: none }} }}\n  pipelines:\n    logs: {{ receivers: [otlp], exporters: [file] }}\n",
+                out = out.display()
+            ),
+        )
+        .unwrap();
+        let mut c = Otelcol {
+            dir: dir.into(),
+            port,
+            out,
+            conf,
+            bin,
+            server: None,
+            starts: 0,
+        };
+        c.restart();
+        Some(c)
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/v1/logs", self.port)
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        self.starts += 1;
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg(format!("--config={}", self.conf.display()));
+        let log = self.dir.join(format!("collector-{}.log", self.starts));
+        let mut server = Server::spawn("otelcol", cmd, &log);
+        let port = self.port;
+        let ready = wait_until(Duration::from_secs(20), || {
+            port_open(port) || !server.running()
+        });
+        assert!(
+            ready && server.running(),
+            "the collector did not start: {}",
+            server.log_text()
+        );
+        self.server = Some(server);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            s.stop();
+        }
+    }
+
+    /// Every log record written so far (the file has one line per export).
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+        let mut out = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue; // a line being written
+            };
+            for rl in v["resourceLogs"].as_array().into_iter().flatten() {
+                for sl in rl["scopeLogs"].as_array().into_iter().flatten() {
+                    for r in sl["logRecords"].as_array().into_iter().flatten() {
+                        let mut r = r.clone();
+                        r["resource"] = rl["resource"].clone();
+                        r["scope"] = sl["scope"].clone();
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The attributes of an OTLP/JSON record as a map of key to value object.
+pub fn otlp_attributes(
+    record: &serde_json::Value,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    record["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| (a["key"].as_str().unwrap().to_owned(), a["value"].clone()))
+        .collect()
+}
