@@ -125,6 +125,13 @@ fn make_sink(config: &ForwarderConfig, log_id: LogId) -> Result<Box<dyn Sink>> {
         Target::Otlp(_) => Err(invalid(
             "this build has no OTLP forwarder (cargo feature `otlp`)",
         )),
+        #[cfg(feature = "kafka")]
+        Target::Kafka(c) => Ok(Box::new(super::kafka::KafkaSink::new(
+            c,
+            config.format.unwrap_or(super::Format::Canonical),
+            log_id,
+        )?)),
+        #[cfg(not(feature = "kafka"))]
         Target::Kafka(_) => Err(invalid(
             "this build has no Kafka forwarder (cargo feature `kafka`)",
         )),

@@ -43,10 +43,7 @@ impl ProducerContext for Context {
     ) {
         let error = match result {
             Ok(_) => None,
-            Err((e, m)) => Some(format!(
-                "Kafka delivery to {} failed: {e}",
-                m.topic()
-            )),
+            Err((e, m)) => Some(format!("Kafka delivery to {} failed: {e}", m.topic())),
         };
         self.reports.lock().push((opaque.0, opaque.1, error));
     }
@@ -70,7 +67,11 @@ const FIXED: [&str; 2] = ["enable.idempotence", "acks"];
 
 impl KafkaSink {
     pub(crate) fn new(config: &KafkaConfig, format: Format, log_id: LogId) -> Result<KafkaSink> {
-        if let Some((k, _)) = config.properties.iter().find(|(k, _)| FIXED.contains(&k.as_str())) {
+        if let Some((k, _)) = config
+            .properties
+            .iter()
+            .find(|(k, _)| FIXED.contains(&k.as_str()))
+        {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!("Kafka property {k} is fixed by the forwarder (idempotent, acks=all)"),
@@ -139,7 +140,8 @@ impl Sink for KafkaSink {
         let producer = self.producer.as_ref().ok_or("not connected")?;
         for item in items {
             self.value.clear();
-            self.format.write(&mut self.value, &self.log_id, &item.event);
+            self.format
+                .write(&mut self.value, &self.log_id, &item.event);
             let seq = item.event.seq().to_string();
             let mut headers = OwnedHeaders::new()
                 .insert(Header {
@@ -158,13 +160,11 @@ impl Sink for KafkaSink {
                 });
             }
             let index = self.done.len();
-            let mut record = BaseRecord::with_opaque_to(
-                &self.config.topic,
-                Box::new((self.generation, index)),
-            )
-            .key(&self.key)
-            .payload(&self.value)
-            .headers(headers);
+            let mut record =
+                BaseRecord::with_opaque_to(&self.config.topic, Box::new((self.generation, index)))
+                    .key(&self.key)
+                    .payload(&self.value)
+                    .headers(headers);
             // A full local queue: serve delivery reports and try again (bounded).
             let mut tries = 0;
             loop {

@@ -36,6 +36,8 @@ mod cursor;
 mod engine;
 pub mod format;
 pub mod jsonl;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod logid;
 #[cfg(feature = "otlp")]
 pub mod otlp;

@@ -510,3 +510,185 @@ pub fn otlp_attributes(
         .map(|a| (a["key"].as_str().unwrap().to_owned(), a["value"].clone()))
         .collect()
 }
+
+// ---------------------------------------------------------------- Kafka
+
+/// The classpath folder made by scripts/servers/kafka.sh (or `$AUDIT_KAFKA_LIBS`).
+pub fn kafka_libs() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AUDIT_KAFKA_LIBS") {
+        return Some(PathBuf::from(p));
+    }
+    let p = server_cache().join("kafka-4.1.1/libs");
+    p.join(".complete").is_file().then_some(p)
+}
+
+/// A single-node KRaft broker (broker and controller in one JVM) on 127.0.0.1.
+pub struct Kafka {
+    pub dir: PathBuf,
+    pub port: u16,
+    classpath: String,
+    conf: PathBuf,
+    server: Option<Server>,
+    starts: usize,
+}
+
+impl Kafka {
+    pub fn start(dir: &Path) -> Option<Kafka> {
+        let Some(libs) = kafka_libs() else {
+            skip("no Kafka jars (run scripts/servers/kafka.sh)");
+            return None;
+        };
+        if which("java").is_none() {
+            skip("java is not installed");
+            return None;
+        }
+        let port = free_port();
+        let controller = free_port();
+        let d = dir.display();
+        let conf = dir.join("server.properties");
+        std::fs::write(
+            &conf,
+            format!(
+                "process.roles=broker,controller\nnode.id=1\n\
+                 controller.quorum.voters=1@127.0.0.1:{controller}\n\
+                 listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}\n\
+                 advertised.listeners=PLAINTEXT://127.0.0.1:{port}\n\
+                 inter.broker.listener.name=PLAINTEXT\ncontroller.listener.names=CONTROLLER\n\
+                 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n\
+                 log.dirs={d}/data\nnum.partitions=1\noffsets.topic.replication.factor=1\n\
+                 transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\n\
+                 share.coordinator.state.topic.replication.factor=1\nshare.coordinator.state.topic.min.isr=1\n\
+                 group.initial.rebalance.delay.ms=0\nauto.create.topics.enable=false\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("log4j2.properties"),
+            "status = warn\nappender.console.type = Console\nappender.console.name = STDOUT\n\
+             appender.console.layout.type = PatternLayout\nappender.console.layout.pattern = [%d] %p %m (%c)%n\n\
+             rootLogger.level = INFO\nrootLogger.appenderRef.stdout.ref = STDOUT\n",
+        )
+        .unwrap();
+        let classpath = format!("{}/*", libs.display());
+        // A cluster id: 16 random bytes, base64url without padding (Kafka's Uuid text form).
+        let id = {
+            const A: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let bytes = audit_logger::forward::LogId::random().0;
+            let mut bits = 0u32;
+            let mut n = 0;
+            let mut s = String::new();
+            for b in bytes {
+                bits = (bits << 8) | u32::from(b);
+                n += 8;
+                while n >= 6 {
+                    n -= 6;
+                    s.push(A[((bits >> n) & 63) as usize] as char);
+                }
+            }
+            s.push(A[((bits << (6 - n)) & 63) as usize] as char);
+            s
+        };
+        let format = Command::new("java")
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}/log4j2.properties",
+                dir.display()
+            ))
+            .args([
+                "-cp",
+                &classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                &id,
+                "-c",
+            ])
+            .arg(&conf)
+            .output()
+            .unwrap();
+        assert!(
+            format.status.success(),
+            "kafka storage format: {}{}",
+            String::from_utf8_lossy(&format.stdout),
+            String::from_utf8_lossy(&format.stderr)
+        );
+        let mut k = Kafka {
+            dir: dir.into(),
+            port,
+            classpath,
+            conf,
+            server: None,
+            starts: 0,
+        };
+        k.restart();
+        Some(k)
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        self.starts += 1;
+        let mut cmd = Command::new("java");
+        cmd.args(["-Xms256m", "-Xmx512m", "-XX:+UseG1GC"])
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}/log4j2.properties",
+                self.dir.display()
+            ))
+            .args(["-cp", &self.classpath, "kafka.Kafka"])
+            .arg(&self.conf);
+        let log = self.dir.join(format!("broker-{}.log", self.starts));
+        let mut server = Server::spawn("kafka", cmd, &log);
+        let ready = wait_until(Duration::from_secs(60), || {
+            server.log_text().contains("Kafka Server started") || !server.running()
+        });
+        assert!(
+            ready && server.running(),
+            "the broker did not start: {}",
+            server.log_text()
+        );
+        self.server = Some(server);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            s.stop();
+        }
+    }
+
+    /// Creates `topic` with the Kafka topic tool.
+    pub fn create_topic(&self, topic: &str, partitions: u32) {
+        let out = Command::new("java")
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}/log4j2.properties",
+                self.dir.display()
+            ))
+            .args([
+                "-cp",
+                &self.classpath,
+                "org.apache.kafka.tools.TopicCommand",
+            ])
+            .args([
+                "--bootstrap-server",
+                &self.bootstrap(),
+                "--create",
+                "--topic",
+                topic,
+            ])
+            .args([
+                "--partitions",
+                &partitions.to_string(),
+                "--replication-factor",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "creating topic {topic}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
