@@ -9,6 +9,8 @@
 //! durable log: locked directories of append-only, CRC-checked segment files.
 //! [`seal`] makes a journal tamper-evident: RFC 9162 Merkle trees, checkpoints
 //! signed with a forward-secure Ed25519 key chain, a verifier and offline proofs.
+//! [`forward`] delivers events to syslog
+//! (TCP/TLS), OTLP, Kafka and JSON Lines files, with retry and a persisted cursor.
 //!
 //! ```
 //! use audit_logger::core::{AuditLogger, Filter, NewEvent, Severity};
@@ -33,4 +35,5 @@
 pub mod core;
 pub mod ffi;
 pub mod journal;
+pub mod forward;
 pub mod seal;

@@ -17,7 +17,7 @@ mod severity;
 mod sink;
 pub(crate) mod stream;
 mod subscribers;
-mod sync;
+pub(crate) mod sync;
 pub(crate) mod text;
 mod timestamp;
 

@@ -1,0 +1,207 @@
+//! The JSON Lines file sink, for log shippers (Vector, Fluent Bit, Filebeat).
+//!
+//! One event per line (the [`Format`] chosen, [`Format::JsonLine`] by default).
+//! Rotation renames the file (`<path>` to `<path>.1`, `.1` to `.2`, up to
+//! `keep`) and creates a new one, so a shipper that follows the file by inode
+//! reads the old one to its end; nothing is ever copied or truncated. An event
+//! counts as delivered when the fsync policy says it is on disk (`Never`: once
+//! written).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::format::Format;
+use super::logid::LogId;
+use super::sink::Sink;
+use super::source::Item;
+use crate::core::Result;
+
+/// When written lines are forced to disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsyncPolicy {
+    /// Never by the forwarder (the kernel writes back when it likes).
+    Never,
+    /// After `events` events or `interval`, whichever comes first.
+    Batch {
+        /// Most events written and not synced.
+        events: usize,
+        /// Longest an event stays unsynced.
+        interval: Duration,
+    },
+    /// After every write (each batch the worker writes).
+    Always,
+}
+
+/// A JSON Lines file target.
+#[derive(Clone, Debug)]
+pub struct JsonlConfig {
+    /// The file; created if missing, appended to otherwise.
+    pub path: PathBuf,
+    /// Rotate before a line would make the file larger than this; `None`: never.
+    pub max_bytes: Option<u64>,
+    /// Rotated files kept (`<path>.1` is the newest); older ones are deleted.
+    pub keep: usize,
+    /// When lines are synced to disk.
+    pub fsync: FsyncPolicy,
+}
+
+impl JsonlConfig {
+    /// `path`, no rotation, fsync in batches of 100 events or 1 s.
+    pub fn new(path: impl Into<PathBuf>) -> JsonlConfig {
+        JsonlConfig {
+            path: path.into(),
+            max_bytes: None,
+            keep: 5,
+            fsync: FsyncPolicy::Batch {
+                events: 100,
+                interval: Duration::from_secs(1),
+            },
+        }
+    }
+}
+
+fn rotated(path: &Path, n: usize) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()
+}
+
+pub(crate) struct JsonlSink {
+    config: JsonlConfig,
+    format: Format,
+    log_id: LogId,
+    file: Option<File>,
+    size: u64,
+    sent: usize,
+    synced: usize,
+    synced_at: Instant,
+    line: Vec<u8>,
+}
+
+impl JsonlSink {
+    pub(crate) fn new(config: &JsonlConfig, format: Format, log_id: LogId) -> Result<JsonlSink> {
+        Ok(JsonlSink {
+            config: config.clone(),
+            format,
+            log_id,
+            file: None,
+            size: 0,
+            sent: 0,
+            synced: 0,
+            synced_at: Instant::now(),
+            line: Vec::new(),
+        })
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        if let Some(file) = &self.file {
+            if self.config.fsync != FsyncPolicy::Never {
+                file.sync_data()?;
+            }
+        }
+        self.synced = self.sent;
+        self.synced_at = Instant::now();
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> std::io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()?;
+        }
+        let path = self.config.path.clone();
+        let path = path.as_path();
+        if self.config.keep == 0 {
+            fs::remove_file(path)?;
+        } else {
+            let _ = fs::remove_file(rotated(path, self.config.keep));
+            for n in (1..self.config.keep).rev() {
+                let from = rotated(path, n);
+                if from.exists() {
+                    fs::rename(&from, rotated(path, n + 1))?;
+                }
+            }
+            fs::rename(path, rotated(path, 1))?;
+        }
+        self.open()?;
+        sync_dir(path)?;
+        // Everything written so far is in a synced file.
+        self.synced = self.sent;
+        self.synced_at = Instant::now();
+        Ok(())
+    }
+
+    fn open(&mut self) -> std::io::Result<()> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.config.path)?;
+        self.size = file.metadata()?.len();
+        self.file = Some(file);
+        Ok(())
+    }
+
+    fn io(&self, e: std::io::Error) -> String {
+        format!("{}: {e}", self.config.path.display())
+    }
+}
+
+impl Sink for JsonlSink {
+    fn connect(&mut self) -> std::result::Result<(), String> {
+        self.open().map_err(|e| self.io(e))?;
+        self.sent = 0;
+        self.synced = 0;
+        Ok(())
+    }
+
+    fn disconnect(&mut self) {
+        let _ = self.sync();
+        self.file = None;
+    }
+
+    fn send(&mut self, items: &[Item]) -> std::result::Result<(), String> {
+        for item in items {
+            self.line.clear();
+            self.format.write(&mut self.line, &self.log_id, &item.event);
+            self.line.push(b'\n');
+            let len = self.line.len() as u64;
+            if let Some(max) = self.config.max_bytes {
+                if self.size > 0 && self.size + len > max {
+                    self.rotate().map_err(|e| self.io(e))?;
+                }
+            }
+            let file = self.file.as_mut().ok_or("file not open")?;
+            if let Err(e) = file.write_all(&self.line) {
+                return Err(self.io(e));
+            }
+            self.size += len;
+            self.sent += 1;
+        }
+        let due = match self.config.fsync {
+            FsyncPolicy::Never | FsyncPolicy::Always => true,
+            FsyncPolicy::Batch { events, .. } => self.sent - self.synced >= events,
+        };
+        if due {
+            self.sync().map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    fn acked(&mut self) -> std::result::Result<usize, String> {
+        if let FsyncPolicy::Batch { interval, .. } = self.config.fsync {
+            if self.sent > self.synced && self.synced_at.elapsed() >= interval {
+                self.sync().map_err(|e| self.io(e))?;
+            }
+        }
+        Ok(self.synced)
+    }
+}
