@@ -18,7 +18,14 @@ from the repository build (``target/release/libaudit_logger.so``).
 from ._native import library as _library
 from .errors import (
     AuditError,
+    AuditFileExistsError,
+    AuditFileNotFoundError,
     AuditIOError,
+    AuditIsADirectoryError,
+    AuditNotADirectoryError,
+    AuditPermissionError,
+    AuditTimeoutError,
+    EventEvictedError,
     InternalError,
     InvalidArgumentError,
     InvalidCapacityError,
@@ -30,10 +37,12 @@ from .errors import (
     NotFoundError,
     NullArgumentError,
     Status,
+    TooDeepError,
     TooLargeError,
+    io_error_class,
 )
 from .event import AuditEvent, Severity
-from .logger import AuditLogger, SubscriptionStats
+from .logger import AuditLogger, Overflow, SubscriptionStats
 
 __version__ = "0.1.0"
 
@@ -46,7 +55,14 @@ def library_version() -> str:
 __all__ = [
     "AuditError",
     "AuditEvent",
+    "AuditFileExistsError",
+    "AuditFileNotFoundError",
     "AuditIOError",
+    "AuditIsADirectoryError",
+    "AuditNotADirectoryError",
+    "AuditPermissionError",
+    "AuditTimeoutError",
+    "EventEvictedError",
     "AuditLogger",
     "InternalError",
     "InvalidArgumentError",
@@ -58,9 +74,12 @@ __all__ = [
     "LoggerClosedError",
     "NotFoundError",
     "NullArgumentError",
+    "Overflow",
     "Severity",
     "Status",
     "SubscriptionStats",
+    "TooDeepError",
     "TooLargeError",
+    "io_error_class",
     "library_version",
 ]
