@@ -19,6 +19,12 @@ void go_audit_event_read(const AuditEvent *event, GoAuditEventView *view) {
     for (int i = 0; i < 5; i++) view->len[i] = view->text[i] ? strlen(view->text[i]) : 0;
 }
 
+AuditStatus go_audit_event_json(const AuditEvent *event, char **out, size_t *len) {
+    AuditStatus st = audit_event_to_json(event, out);
+    if (st == AUDIT_OK) *len = strlen(*out);
+    return st;
+}
+
 /* The AuditCallback: ctx carries the cgo.Handle of the Go subscriber. */
 static int32_t deliver(void *ctx, const AuditEvent *event) {
     return goAuditDeliver((uintptr_t)ctx, (AuditEvent *)event);
@@ -31,4 +37,10 @@ static void release(void *ctx) {
 
 AuditStatus go_audit_subscribe(AuditLogger *logger, uintptr_t handle, uint64_t *out_id) {
     return audit_subscribe(logger, deliver, (void *)handle, release, out_id);
+}
+
+AuditStatus go_audit_subscribe_queued(AuditLogger *logger, uintptr_t handle, size_t capacity,
+                                      uint32_t overflow, uint32_t block_timeout_ms, uint64_t *out_id) {
+    return audit_subscribe_queued(logger, deliver, (void *)handle, release, capacity, overflow,
+                                  block_timeout_ms, out_id);
 }

@@ -8,6 +8,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"syscall"
 )
 
 // Status is a library status code (AuditStatus in C). Its values are fixed;
@@ -28,7 +30,33 @@ const (
 	StatusIO              Status = C.AUDIT_ERR_IO
 	StatusNotFound        Status = C.AUDIT_ERR_NOT_FOUND
 	StatusPanic           Status = C.AUDIT_ERR_PANIC
+	StatusTimeout         Status = C.AUDIT_ERR_TIMEOUT
+	StatusTooDeep         Status = C.AUDIT_ERR_TOO_DEEP
 )
+
+// statusNames is the binding's status table: each code and its name in the
+// header without the AUDIT_ERR_ prefix. A test compares it with the header.
+var statusNames = map[Status]string{
+	StatusOK:              "OK",
+	StatusNullArgument:    "NULL_ARGUMENT",
+	StatusInvalidUTF8:     "INVALID_UTF8",
+	StatusInvalidSeverity: "INVALID_SEVERITY",
+	StatusInvalidDetails:  "INVALID_DETAILS",
+	StatusInvalidCapacity: "INVALID_CAPACITY",
+	StatusInvalidArgument: "INVALID_ARGUMENT",
+	StatusTooLarge:        "TOO_LARGE",
+	StatusInvalidDocument: "INVALID_DOCUMENT",
+	StatusIO:              "IO",
+	StatusNotFound:        "NOT_FOUND",
+	StatusPanic:           "PANIC",
+	StatusTimeout:         "TIMEOUT",
+	StatusTooDeep:         "TOO_DEEP",
+}
+
+// Name is the status's name in audit_logger.h without the AUDIT_ERR_ prefix
+// ("INVALID_SEVERITY"; "OK" for StatusOK), or "" for a code this package does
+// not know.
+func (s Status) Name() string { return statusNames[s] }
 
 // String is the library's description of the status (audit_status_str).
 func (s Status) String() string {
@@ -41,9 +69,27 @@ func (s Status) String() string {
 // Compare with the sentinels using errors.Is, which matches on Code:
 //
 //	if errors.Is(err, auditlogger.ErrInvalidSeverity) { ... }
+//
+// An I/O failure (StatusIO) carries the OS error behind it as Errno, and the
+// file as Path. The error unwraps to that syscall.Errno, so the standard
+// checks work as for an *fs.PathError:
+//
+//	errors.Is(err, fs.ErrNotExist)   // a missing file or directory
+//	var errno syscall.Errno
+//	errors.As(err, &errno)           // errno == syscall.ENOENT
 type Error struct {
 	Code    Status
 	Message string
+	Errno   syscall.Errno // the OS error of an I/O failure (audit_last_error_errno), else 0
+	Path    string        // the file of an I/O failure, else ""
+}
+
+// Unwrap returns the OS error of an I/O failure (a syscall.Errno), or nil.
+func (e *Error) Unwrap() error {
+	if e.Errno == 0 {
+		return nil
+	}
+	return e.Errno
 }
 
 func (e *Error) Error() string {
@@ -72,7 +118,27 @@ var (
 	ErrIO              = &Error{Code: StatusIO}
 	ErrNotFound        = &Error{Code: StatusNotFound}
 	ErrPanic           = &Error{Code: StatusPanic}
+	ErrTimeout         = &Error{Code: StatusTimeout}
+	ErrTooDeep         = &Error{Code: StatusTooDeep}
 )
+
+// callPath is call for a function that names a file: an AUDIT_ERR_IO failure
+// also gets the OS error (audit_last_error_errno, read on the same thread as
+// the failing call, since it is thread-local) and the path.
+func callPath(path string, f func() C.AuditStatus) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	st := f()
+	if st == C.AUDIT_OK {
+		return nil
+	}
+	err := &Error{Code: Status(st), Message: C.GoString(C.audit_last_error_message())}
+	if err.Code == StatusIO {
+		err.Errno = syscall.Errno(C.audit_last_error_errno())
+		err.Path = path
+	}
+	return err
+}
 
 // ErrClosed is returned by every method of a Logger (and of its
 // Subscriptions) after Logger.Close.

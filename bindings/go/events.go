@@ -21,6 +21,22 @@ type Event struct {
 	Outcome   string
 	Severity  Severity
 	Details   json.RawMessage // a JSON object as compact text, keys in the order logged
+
+	line []byte // the library's JSON line for the event (audit_event_to_json)
+}
+
+// MarshalJSON returns the event as the library writes it (audit_event_to_json):
+// one compact record of the export format, with the keys actor, action,
+// resource, outcome, severity (name), details, timestamp (RFC 3339 UTC,
+// microseconds) and seq. So json.Marshal of an Event, or of a []Event, gives
+// the library's records. An Event that was not read from a logger (built by
+// hand) has no such line and is encoded field by field, with Go's names.
+func (e Event) MarshalJSON() ([]byte, error) {
+	if e.line != nil {
+		return append([]byte(nil), e.line...), nil
+	}
+	type fields Event // without this method
+	return json.Marshal(fields(e))
 }
 
 // eventFromC copies a borrowed C event into Go memory.
@@ -28,6 +44,13 @@ func eventFromC(e *C.AuditEvent) Event {
 	var v C.GoAuditEventView
 	C.go_audit_event_read(e, &v)
 	text := func(i int) string { return C.GoStringN(v.text[i], C.int(v.len[i])) }
+	var line *C.char
+	var n C.size_t
+	var lineBytes []byte
+	if C.go_audit_event_json(e, &line, &n) == C.AUDIT_OK {
+		lineBytes = C.GoBytes(unsafe.Pointer(line), C.int(n))
+		C.audit_string_free(line)
+	}
 	return Event{
 		Seq:       uint64(v.seq),
 		Timestamp: time.UnixMicro(int64(v.timestamp)).UTC(),
@@ -37,6 +60,7 @@ func eventFromC(e *C.AuditEvent) Event {
 		Outcome:   text(3),
 		Severity:  Severity(v.severity),
 		Details:   C.GoBytes(unsafe.Pointer(v.text[4]), C.int(v.len[4])),
+		line:      lineBytes,
 	}
 }
 

@@ -32,6 +32,9 @@ type Config struct {
 	MaxDetailsBytes int // most bytes of details JSON text
 	MaxDetailsDepth int // deepest nesting of details (1 to 128; the top object is 1)
 	MaxTotalBytes   int // most bytes held by all events; older ones are evicted to stay under it
+	// MaxDocumentBytes is the most bytes of a document ImportJSON and
+	// ImportJSONFile accept (default 1 GiB); longer is ErrTooLarge.
+	MaxDocumentBytes int
 }
 
 // New makes a logger keeping the newest capacity events, with the other
@@ -66,6 +69,7 @@ func NewWithConfig(cfg Config) (*Logger, error) {
 		{"MaxDetailsBytes", cfg.MaxDetailsBytes, func(c *C.AuditConfig, v C.size_t) C.AuditStatus { return C.audit_config_set_max_details_bytes(c, v) }},
 		{"MaxDetailsDepth", cfg.MaxDetailsDepth, func(c *C.AuditConfig, v C.size_t) C.AuditStatus { return C.audit_config_set_max_details_depth(c, v) }},
 		{"MaxTotalBytes", cfg.MaxTotalBytes, func(c *C.AuditConfig, v C.size_t) C.AuditStatus { return C.audit_config_set_max_total_bytes(c, v) }},
+		{"MaxDocumentBytes", cfg.MaxDocumentBytes, func(c *C.AuditConfig, v C.size_t) C.AuditStatus { return C.audit_config_set_max_document_bytes(c, v) }},
 	}
 	for _, s := range settings {
 		if s.value < 0 {

@@ -57,6 +57,29 @@ func (l *Logger) Query(f Filter) ([]Event, error) {
 	return takeList(list), nil
 }
 
+// QueryJSON is Query with the result as a JSON document in the export format,
+// written by the library (audit_query_json).
+func (l *Logger) QueryJSON(f Filter) (string, error) {
+	filter := C.audit_filter_new()
+	if filter == nil {
+		return "", &Error{Code: StatusPanic, Message: "audit_filter_new failed"}
+	}
+	defer C.audit_filter_free(filter)
+	if err := f.apply(filter); err != nil {
+		return "", err
+	}
+	ptr, err := l.acquire()
+	if err != nil {
+		return "", err
+	}
+	defer l.release()
+	var out *C.char
+	if err := call(func() C.AuditStatus { return C.audit_query_json(ptr, filter, &out) }); err != nil {
+		return "", err
+	}
+	return takeString(out), nil
+}
+
 // apply sets f's criteria on a C filter.
 func (f Filter) apply(filter *C.AuditFilter) error {
 	for _, s := range [...]struct {

@@ -20,18 +20,12 @@ const (
 	SeverityCritical Severity = C.AUDIT_SEVERITY_CRITICAL
 )
 
-// String gives "INFO", "WARNING", "ERROR" or "CRITICAL", or "Severity(n)" for
-// any other value.
+// String gives the library's name, "INFO", "WARNING", "ERROR" or "CRITICAL"
+// (audit_severity_name), or "Severity(n)" for any other value.
 func (s Severity) String() string {
 	switch s {
-	case SeverityInfo:
-		return "INFO"
-	case SeverityWarning:
-		return "WARNING"
-	case SeverityError:
-		return "ERROR"
-	case SeverityCritical:
-		return "CRITICAL"
+	case SeverityInfo, SeverityWarning, SeverityError, SeverityCritical:
+		return C.GoString(C.audit_severity_name(C.uint32_t(s)))
 	}
 	return "Severity(" + strconv.FormatUint(uint64(s), 10) + ")"
 }

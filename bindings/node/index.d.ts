@@ -29,14 +29,26 @@ export declare const Status: Readonly<{
   NOT_FOUND: 10;
   PANIC: 11;
   TIMEOUT: 12;
+  TOO_DEEP: 13;
 }>;
 export type StatusName = keyof typeof Status;
 
 /** A failure reported by the library (or caught before the call with the library's code). */
 export declare class AuditError extends Error {
   readonly name: 'AuditError';
-  /** The numeric AuditStatus (3 for INVALID_SEVERITY). */
-  readonly code: number;
+  /**
+   * The numeric AuditStatus (3 for INVALID_SEVERITY); for an I/O error with an
+   * OS error behind it, the errno name ('ENOENT'), as in Node's fs errors.
+   */
+  readonly code: number | string;
+  /** The numeric AuditStatus, always. */
+  readonly statusCode: number;
+  /** I/O errors with an OS error: the negative errno, as Node's fs errors have it (-2 for ENOENT). */
+  readonly errno?: number;
+  /** I/O errors: the file. */
+  readonly path?: string;
+  /** I/O errors: the C function that failed ('audit_export_json', 'audit_import_json_file'). */
+  readonly syscall?: string;
   /** The status name ('INVALID_SEVERITY'), or 'UNKNOWN' for a code this binding does not know. */
   readonly status: StatusName | 'UNKNOWN';
   /** The library's message: which argument and why. */
@@ -65,6 +77,8 @@ export interface AuditEvent {
   details: { [key: string]: JsonValue };
   /** The details as the library holds them: compact JSON text, keys in logged order. */
   detailsJson: string;
+  /** The library's compact JSON line for the event (audit_event_to_json): an element of the export. */
+  json: string;
 }
 
 /** What log() records. Strings default to '', severity to INFO, details to {}. */
@@ -108,6 +122,8 @@ export interface AuditLoggerOptions {
   maxDetailsDepth?: number;
   /** Most bytes held by the ring (default 1 GiB). */
   maxTotalBytes?: number;
+  /** Most bytes of a document importJson/importJsonFile accept (default 1 GiB). */
+  maxDocumentBytes?: number;
 }
 
 export interface SubscriptionStats {
@@ -166,11 +182,13 @@ export declare class AuditLogger {
   log(entry?: LogEntry): number;
   /** Matching events, oldest first. */
   query(filter?: QueryFilter): AuditEvent[];
+  /** Like query(), as a JSON document in the export format. */
+  queryJson(filter?: QueryFilter): string;
   /** The newest n events, oldest first (recent(0) is empty). */
   recent(n: number): AuditEvent[];
   /** The event with that seq, or undefined if evicted or not logged yet. */
   get(seq: number): AuditEvent | undefined;
-  /** The export document (pretty JSON); with a path, also written there atomically. */
+  /** The export document (pretty JSON); with a path (not ''), also written there atomically. */
   exportJson(path?: string): string;
   /** Appends the events of an export document (text or parsed); all or nothing. */
   importJson(doc: string | readonly object[]): number;

@@ -9,7 +9,8 @@
 //   for (const auto& e : log.query(audit::Filter{}.with_actor("alice"))) ...
 //
 // Errors: every failing call throws audit::Error, carrying the AuditStatus and
-// the library's message. Threading: a Logger may be used from any number of
+// the library's message (I/O failures: audit::IoError, with the OS errno as a
+// std::error_code in std::generic_category()). Threading: a Logger may be used from any number of
 // threads at once, except that it must not be moved, assigned or destroyed
 // while in use, nor from inside one of its own subscribers. Subscribers run on
 // the thread that logged the event (see Logger::subscribe).
@@ -26,9 +27,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <array>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -37,31 +40,122 @@ namespace audit {
 // ---------------------------------------------------------------------------
 // Errors
 
+/// The status codes of audit_logger.h (AUDIT_OK, AUDIT_ERR_*), in order. A
+/// test reads the header and fails when this table misses, adds or renumbers one.
+inline constexpr std::array<AuditStatus, 14> all_statuses = {
+    AUDIT_OK,
+    AUDIT_ERR_NULL_ARGUMENT,
+    AUDIT_ERR_INVALID_UTF8,
+    AUDIT_ERR_INVALID_SEVERITY,
+    AUDIT_ERR_INVALID_DETAILS,
+    AUDIT_ERR_INVALID_CAPACITY,
+    AUDIT_ERR_INVALID_ARGUMENT,
+    AUDIT_ERR_TOO_LARGE,
+    AUDIT_ERR_INVALID_DOCUMENT,
+    AUDIT_ERR_IO,
+    AUDIT_ERR_NOT_FOUND,
+    AUDIT_ERR_PANIC,
+    AUDIT_ERR_TIMEOUT,
+    AUDIT_ERR_TOO_DEEP,
+};
+
+/// The header's name of a status without the AUDIT_ERR_ prefix ("TOO_DEEP";
+/// "OK" for AUDIT_OK), or "" for a code this binding does not know.
+constexpr std::string_view status_name(AuditStatus status) noexcept {
+  switch (status) {
+    case AUDIT_OK: return "OK";
+    case AUDIT_ERR_NULL_ARGUMENT: return "NULL_ARGUMENT";
+    case AUDIT_ERR_INVALID_UTF8: return "INVALID_UTF8";
+    case AUDIT_ERR_INVALID_SEVERITY: return "INVALID_SEVERITY";
+    case AUDIT_ERR_INVALID_DETAILS: return "INVALID_DETAILS";
+    case AUDIT_ERR_INVALID_CAPACITY: return "INVALID_CAPACITY";
+    case AUDIT_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case AUDIT_ERR_TOO_LARGE: return "TOO_LARGE";
+    case AUDIT_ERR_INVALID_DOCUMENT: return "INVALID_DOCUMENT";
+    case AUDIT_ERR_IO: return "IO";
+    case AUDIT_ERR_NOT_FOUND: return "NOT_FOUND";
+    case AUDIT_ERR_PANIC: return "PANIC";
+    case AUDIT_ERR_TIMEOUT: return "TIMEOUT";
+    case AUDIT_ERR_TOO_DEEP: return "TOO_DEEP";
+    default: return "";
+  }
+}
+
+/// The std::error_category of AuditStatus values: name() "audit", message()
+/// the library's audit_status_str.
+inline const std::error_category& status_category() noexcept {
+  struct Category final : std::error_category {
+    const char* name() const noexcept override { return "audit"; }
+    std::string message(int status) const override { return audit_status_str(static_cast<AuditStatus>(status)); }
+  };
+  static const Category category;
+  return category;
+}
+
 /// Thrown by every call that fails: status() is the AuditStatus (AUDIT_ERR_*),
 /// what() the library's explanation (which argument, which byte, which path).
+/// code() is a std::error_code: for an I/O failure with an OS error behind it,
+/// that errno in std::generic_category() (so `e.code() ==
+/// std::errc::no_such_file_or_directory` works); otherwise the status in
+/// status_category().
 class Error : public std::runtime_error {
  public:
-  Error(AuditStatus status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
+  Error(AuditStatus status, const std::string& message, int os_errno = 0)
+      : std::runtime_error(message), status_(status), errno_(os_errno) {}
 
   /// An error for a status the library just returned on this thread, with
-  /// audit_last_error_message() (or the generic text if it is empty).
-  static Error last(AuditStatus status) {
-    std::string message = audit_last_error_message();
-    if (message.empty()) message = audit_status_str(status);
-    return Error(status, message);
-  }
+  /// audit_last_error_message() (or the generic text if it is empty) and, for
+  /// AUDIT_ERR_IO, audit_last_error_errno(). An I/O failure is an IoError.
+  static Error last(AuditStatus status);
 
   AuditStatus status() const noexcept { return status_; }
 
+  /// The OS error number behind an I/O failure (ENOENT, ...), else 0.
+  int os_errno() const noexcept { return errno_; }
+
+  std::error_code code() const noexcept {
+    if (errno_ != 0) return {errno_, std::generic_category()};
+    return {static_cast<int>(status_), status_category()};
+  }
+
  private:
   AuditStatus status_;
+  int errno_;
+};
+
+/// An I/O failure (AUDIT_ERR_IO): reading or writing a file. path() is the
+/// file when the binding knows it; os_errno() and code() give the OS error.
+class IoError : public Error {
+ public:
+  IoError(const std::string& message, int os_errno, std::string path = {})
+      : Error(AUDIT_ERR_IO, message, os_errno), path_(std::move(path)) {}
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
 };
 
 namespace detail {
 
+inline std::string last_message(AuditStatus status) {
+  std::string message = audit_last_error_message();
+  if (message.empty()) message = audit_status_str(status);
+  return message;
+}
+
+/// Throws the error for a failing status; AUDIT_ERR_IO becomes an IoError
+/// (with `path`, if given), carrying audit_last_error_errno().
+[[noreturn]] inline void raise(AuditStatus status, std::string_view path = {}) {
+  if (status == AUDIT_ERR_IO) throw IoError(last_message(status), audit_last_error_errno(), std::string(path));
+  throw Error(status, last_message(status));
+}
+
 inline void check(AuditStatus status) {
-  if (status != AUDIT_OK) throw Error::last(status);
+  if (status != AUDIT_OK) raise(status);
+}
+
+inline void check_path(AuditStatus status, std::string_view path) {
+  if (status != AUDIT_OK) raise(status, path);
 }
 
 /// A NUL-terminated copy of `text` for C. A string_view is not NUL-terminated,
@@ -94,6 +188,11 @@ inline std::string take_string(char* s) {
 }
 
 }  // namespace detail
+
+inline Error Error::last(AuditStatus status) {
+  if (status == AUDIT_ERR_IO) return IoError(detail::last_message(status), audit_last_error_errno());
+  return Error(status, detail::last_message(status));
+}
 
 // ---------------------------------------------------------------------------
 // Values
@@ -159,6 +258,9 @@ struct Event {
   std::string outcome;
   Severity severity = Severity::Info;
   std::string details;          ///< Compact JSON object text, keys in the order logged.
+  /// The whole event as the library writes it (audit_event_to_json): one
+  /// compact record of the export format, for JSON Lines forwarding.
+  std::string json;
 
   /// timestamp as a time point.
   Clock::time_point time() const { return from_micros(timestamp); }
@@ -174,6 +276,9 @@ struct Event {
     out.outcome = audit_event_outcome(e);
     out.severity = static_cast<Severity>(audit_event_severity(e));
     out.details = audit_event_details(e);
+    char* line = nullptr;
+    detail::check(audit_event_to_json(e, &line));
+    out.json = detail::take_string(line);
     return out;
   }
 };
@@ -209,13 +314,34 @@ struct Config {
   std::optional<std::size_t> max_details_bytes;
   std::optional<std::size_t> max_details_depth;
   std::optional<std::size_t> max_total_bytes;
+  /// The most bytes of a document import_json()/import_json_file() accept (default 1 GiB).
+  std::optional<std::size_t> max_document_bytes;
+};
+
+/// What a full queue of a queued subscription does with a new event.
+enum class Overflow : std::uint32_t {
+  DropOldest = AUDIT_OVERFLOW_DROP_OLDEST,  ///< Discard the oldest queued event; producers never wait.
+  DropNewest = AUDIT_OVERFLOW_DROP_NEWEST,  ///< Discard the new event; producers never wait.
+  Block = AUDIT_OVERFLOW_BLOCK,             ///< Wait up to block_timeout for room, then discard the new event.
+};
+
+/// A queued subscription's queue (Logger::subscribe_queued).
+struct Queue {
+  std::size_t capacity = 1024;                      ///< Most events waiting (> 0).
+  Overflow overflow = Overflow::DropOldest;
+  std::chrono::milliseconds block_timeout{0};       ///< With Overflow::Block: how long a producer waits.
 };
 
 /// A subscription's counters.
 struct SubscriptionStats {
   std::uint64_t delivered = 0;  ///< Events handed to the subscriber.
   std::uint64_t failed = 0;     ///< Of those, calls that threw.
-  std::uint64_t dropped = 0;    ///< Events never handed to it (0: delivery is synchronous).
+  std::uint64_t dropped = 0;    ///< Events never handed to it (by a queue's overflow policy; 0 if synchronous).
+
+  bool operator==(const SubscriptionStats& o) const noexcept {
+    return delivered == o.delivered && failed == o.failed && dropped == o.dropped;
+  }
+  bool operator!=(const SubscriptionStats& o) const noexcept { return !(*this == o); }
 };
 
 // ---------------------------------------------------------------------------
@@ -248,6 +374,23 @@ class Subscription {
     if (id == 0) return false;
     auto logger = logger_.lock();
     return logger && audit_unsubscribe(logger.get(), id) == AUDIT_OK;
+  }
+
+  /// Ends the subscription like unsubscribe() and returns its final counters
+  /// (events still queued counted as dropped; a call in progress is counted
+  /// by the library only when it returns), or std::nullopt if it had already
+  /// ended or the logger is gone.
+  std::optional<SubscriptionStats> unsubscribe_with_stats() {
+    std::uint64_t id = id_.exchange(0);
+    if (id == 0) return std::nullopt;
+    auto logger = logger_.lock();
+    if (!logger) return std::nullopt;
+    AuditSubscriptionStats raw{};
+    raw.struct_size = sizeof raw;
+    AuditStatus status = audit_unsubscribe_with_stats(logger.get(), id, &raw);
+    if (status == AUDIT_ERR_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return SubscriptionStats{raw.delivered, raw.failed, raw.dropped};
   }
 
   /// The library's id of this subscription, 0 once it is ended through this object.
@@ -299,6 +442,7 @@ class Logger {
     set(audit_config_set_max_details_bytes, config.max_details_bytes);
     set(audit_config_set_max_details_depth, config.max_details_depth);
     set(audit_config_set_max_total_bytes, config.max_total_bytes);
+    set(audit_config_set_max_document_bytes, config.max_document_bytes);
     AuditLogger* raw = nullptr;
     detail::check(audit_logger_new_with_config(c.get(), &raw));
     adopt(raw);
@@ -367,7 +511,7 @@ class Logger {
     std::optional<std::string> file;
     if (!path.empty()) file = detail::c_string(path, "path");
     char* json = nullptr;
-    detail::check(audit_export_json(handle(), file ? file->c_str() : nullptr, &json));
+    detail::check_path(audit_export_json(handle(), file ? file->c_str() : nullptr, &json), path);
     return detail::take_string(json);
   }
 
@@ -383,7 +527,7 @@ class Logger {
   /// Like import_json(), reading the document from the file at `path`.
   std::size_t import_json_file(std::string_view path) {
     std::size_t n = 0;
-    detail::check(audit_import_json_file(handle(), detail::c_string(path, "path").c_str(), &n));
+    detail::check_path(audit_import_json_file(handle(), detail::c_string(path, "path").c_str(), &n), path);
     return n;
   }
 
@@ -406,6 +550,36 @@ class Logger {
     detail::check(audit_subscribe(handle(), &invoke, ctx.get(), &release, &id));
     ctx.release();  // now owned by the library, deleted in release()
     return Subscription(logger_, id);
+  }
+
+  /// Like subscribe(), but events reach `subscriber` through a bounded queue,
+  /// on a thread the library starts for this subscription, one at a time and
+  /// in strictly increasing seq order however many threads log; log() never
+  /// waits for it beyond `queue.overflow` (Block: up to queue.block_timeout
+  /// for room). Discarded events count in stats().dropped. The subscriber may
+  /// log (it never waits for its own queue); flush() from it throws
+  /// (AUDIT_ERR_INVALID_ARGUMENT). Ending the subscription, or destroying the
+  /// Logger, discards what is still queued: flush() first.
+  [[nodiscard]] Subscription subscribe_queued(const Queue& queue, Subscriber subscriber) {
+    if (!subscriber) throw Error(AUDIT_ERR_NULL_ARGUMENT, "subscriber is empty");
+    auto ms = queue.block_timeout.count();
+    if (ms < 0 || ms > 0xFFFFFFFFLL) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "block_timeout is out of range");
+    auto ctx = std::make_unique<Subscriber>(std::move(subscriber));
+    std::uint64_t id = 0;
+    detail::check(audit_subscribe_queued(handle(), &invoke, ctx.get(), &release, queue.capacity,
+                                         static_cast<std::uint32_t>(queue.overflow),
+                                         static_cast<std::uint32_t>(ms), &id));
+    ctx.release();  // now owned by the library, deleted in release()
+    return Subscription(logger_, id);
+  }
+
+  /// Waits up to `timeout` until every queued subscription has delivered all
+  /// it holds and its subscriber is idle; throws Error (AUDIT_ERR_TIMEOUT)
+  /// otherwise, and (AUDIT_ERR_INVALID_ARGUMENT) from a queued subscriber.
+  void flush(std::chrono::milliseconds timeout) const {
+    auto ms = timeout.count();
+    if (ms < 0 || ms > 0xFFFFFFFFLL) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "flush timeout is out of range");
+    detail::check(audit_flush(handle(), static_cast<std::uint32_t>(ms)));
   }
 
   /// The C handle, for calling the C API directly; owned by this Logger.

@@ -3,12 +3,26 @@
 // callers are borrowed (from a list, or for the duration of a callback), so
 // everything is read at once and nothing keeps a pointer.
 
+const { koffi } = require('./native');
+const { check } = require('./errors');
 const { SEVERITY_NAMES } = require('./severity');
+
+/** The library's compact JSON line for the event at `ptr` (audit_event_to_json). */
+function eventJson(lib, ptr) {
+  const out = [null];
+  check(lib, lib.audit_event_to_json(ptr, out));
+  try {
+    return koffi.decode(out[0], 'char', -1);
+  } finally {
+    lib.audit_string_free(out[0]);
+  }
+}
 
 /**
  * A plain object for the AuditEvent at `ptr`:
  * { seq, timestamp (µs), time (Date), actor, action, resource, outcome,
- *   severity ('WARNING'), severityValue (20), details (parsed), detailsJson (text) }.
+ *   severity ('WARNING'), severityValue (20), details (parsed), detailsJson (text),
+ *   json (the library's JSON line for it: the export format, compact) }.
  */
 function toEvent(lib, ptr) {
   const timestamp = lib.audit_event_timestamp(ptr);
@@ -26,6 +40,7 @@ function toEvent(lib, ptr) {
     severityValue,
     details: JSON.parse(detailsJson),
     detailsJson,
+    json: eventJson(lib, ptr),
   };
 }
 

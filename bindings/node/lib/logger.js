@@ -15,6 +15,7 @@ const CONFIG_SETTERS = {
   maxDetailsBytes: 'audit_config_set_max_details_bytes',
   maxDetailsDepth: 'audit_config_set_max_details_depth',
   maxTotalBytes: 'audit_config_set_max_total_bytes',
+  maxDocumentBytes: 'audit_config_set_max_document_bytes',
 };
 const LOG_KEYS = ['actor', 'action', 'resource', 'outcome', 'severity', 'details'];
 
@@ -26,8 +27,8 @@ class AuditLogger {
 
   /**
    * new AuditLogger(), new AuditLogger(capacity), or new AuditLogger({ capacity,
-   * maxFieldBytes, maxDetailsBytes, maxDetailsDepth, maxTotalBytes }); unset
-   * values keep the library defaults (capacity 5000).
+   * maxFieldBytes, maxDetailsBytes, maxDetailsDepth, maxTotalBytes,
+   * maxDocumentBytes }); unset values keep the library defaults (capacity 5000).
    */
   constructor(options = {}) {
     if (typeof options === 'number' || typeof options === 'bigint') options = { capacity: options };
@@ -36,6 +37,14 @@ class AuditLogger {
     }
     onlyKeys('AuditLogger', options, Object.keys(CONFIG_SETTERS));
     const lib = native();
+    this.#lib = lib;
+    const keys = Object.keys(options).filter((k) => options[k] !== undefined);
+    if (keys.length === 1 && keys[0] === 'capacity') {
+      const out = [null];
+      check(lib, lib.audit_logger_new(count('capacity', options.capacity), out));
+      this.#handle = out[0];
+      return;
+    }
     const config = lib.audit_config_new();
     if (!config) throw new Error('audit-logger: audit_config_new failed');
     try {
@@ -48,7 +57,6 @@ class AuditLogger {
     } finally {
       lib.audit_config_free(config);
     }
-    this.#lib = lib;
   }
 
   #live() {
@@ -107,6 +115,17 @@ class AuditLogger {
     });
   }
 
+  /** Like query(filter), as a JSON document in the export format, written by the library. */
+  queryJson(filter = {}) {
+    const handle = this.#live();
+    const lib = this.#lib;
+    return withFilter(lib, filter, (f) => {
+      const out = [null];
+      check(lib, lib.audit_query_json(handle, f, out));
+      return takeString(lib, out[0]);
+    });
+  }
+
   /** The newest `n` events, oldest first (recent(0) is empty). */
   recent(n) {
     const out = [null];
@@ -126,17 +145,15 @@ class AuditLogger {
   /**
    * The export document (pretty JSON array) as a string; with `path`, also
    * written to that file atomically (the old file stays intact on failure).
+   * An empty path ('') writes no file, as in the other bindings.
    */
   exportJson(path) {
     const handle = this.#live();
     const lib = this.#lib;
     const out = [null];
-    check(lib, lib.audit_export_json(handle, path === undefined ? null : text('path', path), out));
-    try {
-      return koffi.decode(out[0], 'char', -1);
-    } finally {
-      lib.audit_string_free(out[0]);
-    }
+    const file = path === undefined || path === null || path === '' ? null : text('path', path);
+    check(lib, lib.audit_export_json(handle, file, out), { path: file, syscall: 'audit_export_json' });
+    return takeString(lib, out[0]);
   }
 
   /**
@@ -155,7 +172,11 @@ class AuditLogger {
   /** Like importJson(), reading the document from the file at `path`. */
   importJsonFile(path) {
     const out = [0];
-    check(this.#lib, this.#lib.audit_import_json_file(this.#live(), text('path', path), out));
+    const file = text('path', path);
+    check(this.#lib, this.#lib.audit_import_json_file(this.#live(), file, out), {
+      path: file,
+      syscall: 'audit_import_json_file',
+    });
     return out[0];
   }
 
@@ -266,6 +287,15 @@ class AuditLogger {
 
   [Symbol.dispose]() {
     this.close();
+  }
+}
+
+/** Copies and frees a `char *` the library returned. */
+function takeString(lib, ptr) {
+  try {
+    return koffi.decode(ptr, 'char', -1);
+  } finally {
+    lib.audit_string_free(ptr);
   }
 }
 

@@ -59,6 +59,7 @@ const AuditFreeCtx = koffi.proto('void AuditFreeCtx(uintptr_t ctx)');
 
 const PROTOTYPES = [
   'const char *audit_last_error_message()',
+  'int32_t audit_last_error_errno()',
   'const char *audit_status_str(uint32_t status)',
   'const char *audit_version()',
   'void audit_string_free(void *s)',
@@ -70,7 +71,9 @@ const PROTOTYPES = [
   'uint32_t audit_config_set_max_details_bytes(AuditConfig *config, size_t value)',
   'uint32_t audit_config_set_max_details_depth(AuditConfig *config, size_t value)',
   'uint32_t audit_config_set_max_total_bytes(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_max_document_bytes(AuditConfig *config, size_t value)',
 
+  'uint32_t audit_logger_new(size_t capacity, _Out_ AuditLogger **out)',
   'uint32_t audit_logger_new_with_config(const AuditConfig *config, _Out_ AuditLogger **out)',
   'void audit_logger_free(AuditLogger *logger)',
   'uint64_t audit_logger_count(const AuditLogger *logger)',
@@ -82,6 +85,7 @@ const PROTOTYPES = [
     'const char *resource, const char *outcome, uint32_t severity, const char *details_json, ' +
     '_Out_ uint64_t *out_seq)',
   'uint32_t audit_query(const AuditLogger *logger, const AuditFilter *filter, _Out_ AuditEventList **out)',
+  'uint32_t audit_query_json(const AuditLogger *logger, const AuditFilter *filter, _Out_ void **out_json)',
   'uint32_t audit_get(const AuditLogger *logger, uint64_t seq, _Out_ AuditEventList **out)',
   'uint32_t audit_recent(const AuditLogger *logger, size_t n, _Out_ AuditEventList **out)',
   'uint32_t audit_export_json(const AuditLogger *logger, const char *path, _Out_ void **out_json)',
@@ -112,6 +116,7 @@ const PROTOTYPES = [
   'const char *audit_event_resource(const AuditEvent *event)',
   'const char *audit_event_outcome(const AuditEvent *event)',
   'const char *audit_event_details(const AuditEvent *event)',
+  'uint32_t audit_event_to_json(const AuditEvent *event, _Out_ void **out_json)',
 
   'const char *audit_severity_name(uint32_t severity)',
   'uint32_t audit_severity_from_name(const char *name, _Out_ uint32_t *out)',
@@ -123,6 +128,8 @@ const PROTOTYPES = [
     '_Out_ uint64_t *out_id)',
   'uint32_t audit_flush(const AuditLogger *logger, uint32_t timeout_ms)',
   'uint32_t audit_unsubscribe(AuditLogger *logger, uint64_t id)',
+  'uint32_t audit_unsubscribe_with_stats(AuditLogger *logger, uint64_t id, ' +
+    '_Inout_ AuditSubscriptionStats *stats)',
   'uint32_t audit_subscription_stats(const AuditLogger *logger, uint64_t id, ' +
     '_Inout_ AuditSubscriptionStats *stats)',
 ];

@@ -180,10 +180,22 @@ function subscribe(lib, handle, fn, options, hooks) {
     return { delivered: Number(stats.delivered), failed: Number(stats.failed), dropped: Number(stats.dropped) };
   };
 
+  // Ends the subscription and keeps its final counters (what was still
+  // queued counted as dropped): audit_unsubscribe_with_stats. Returns the
+  // library's status.
+  const finish = () => {
+    const stats = { struct_size: 32, delivered: 0, failed: 0, dropped: 0 };
+    const rc = lib.audit_unsubscribe_with_stats(handle, sub.id, stats);
+    if (rc === 0) {
+      sub.final = { delivered: Number(stats.delivered), failed: Number(stats.failed), dropped: Number(stats.dropped) };
+    }
+    return rc;
+  };
+
   // Called by the logger just before it frees the handle (every subscription ends).
   const end = () => {
     if (!sub.active) return;
-    sub.final = statsNow();
+    if (finish() !== 0) sub.final = sub.final || { delivered: 0, failed: 0, dropped: 0 };
     sub.active = false;
     hooks.forget(end);
   };
@@ -191,11 +203,9 @@ function subscribe(lib, handle, fn, options, hooks) {
   /** Ends the subscription; true if it was still active. Safe inside any callback. */
   function unsubscribe() {
     if (!sub.active || hooks.closed()) return false;
-    const final = statsNow();
-    const rc = lib.audit_unsubscribe(handle, sub.id);
+    const rc = finish();
     if (rc === Status.NOT_FOUND) return false;
     if (rc !== 0) throw lastError(lib, rc);
-    sub.final = final;
     sub.active = false;
     hooks.forget(end);
     return true;

@@ -4,8 +4,11 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
+const util = require('node:util');
+const { native } = require('../lib/native');
 const { spawnSync } = require('node:child_process');
 const { AuditLogger, AuditError, Status } = require('..');
 
@@ -14,17 +17,124 @@ const isAudit = (status, code) => (err) => {
   assert.ok(err instanceof Error);
   assert.equal(err.name, 'AuditError');
   assert.equal(err.status, status);
-  assert.equal(err.code, code);
+  assert.equal(err.statusCode, code);
+  if (status !== 'IO') assert.equal(err.code, code);
   assert.ok(err.message.startsWith(`${status}: `), err.message);
   assert.ok(err.detail.length > 0, 'the library says which argument and why');
   return true;
 };
 
 test('Status maps names to the codes of the C header', () => {
-  assert.deepEqual(Status, {
-    NULL_ARGUMENT: 1, INVALID_UTF8: 2, INVALID_SEVERITY: 3, INVALID_DETAILS: 4, INVALID_CAPACITY: 5,
-    INVALID_ARGUMENT: 6, TOO_LARGE: 7, INVALID_DOCUMENT: 8, IO: 9, NOT_FOUND: 10, PANIC: 11, TIMEOUT: 12,
-  });
+  // Read from include/audit_logger.h: a code added, removed or renumbered there fails here.
+  const header = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'include', 'audit_logger.h'), 'utf8');
+  const fromHeader = {};
+  for (const m of header.matchAll(/^#define AUDIT_ERR_([A-Z0-9_]+) (\d+)$/gm)) fromHeader[m[1]] = Number(m[2]);
+  assert.ok(Object.keys(fromHeader).length >= 13, 'the header\'s AUDIT_ERR_* codes were found');
+  assert.deepEqual({ ...Status }, fromHeader);
+  assert.match(header, /^#define AUDIT_OK 0$/m);
+  const l = new AuditLogger(1);
+  try {
+    // Each code has the library's description, and no two share one.
+    const texts = Object.values(Status).map((c) => native().audit_status_str(c));
+    assert.equal(new Set(texts).size, texts.length);
+    assert.ok(!texts.includes('unknown status'));
+  } finally {
+    l.close();
+  }
+});
+
+test('I/O errors look like Node fs errors: code, errno, path, syscall', () => {
+  const l = new AuditLogger(1);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-errno-'));
+  try {
+    const missing = path.join(dir, 'no', 'such.json');
+    let err;
+    try {
+      l.importJsonFile(missing);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof AuditError);
+    assert.equal(err.status, 'IO');
+    assert.equal(err.statusCode, Status.IO);
+    assert.equal(err.code, 'ENOENT');
+    assert.equal(err.errno, -os.constants.errno.ENOENT);
+    assert.equal(util.getSystemErrorName(err.errno), 'ENOENT');
+    assert.equal(err.path, missing);
+    assert.equal(err.syscall, 'audit_import_json_file');
+    // The same fields as fs.readFileSync's error, where they overlap.
+    let fsErr;
+    try {
+      fs.readFileSync(missing);
+    } catch (e) {
+      fsErr = e;
+    }
+    assert.deepEqual([err.code, err.errno, err.path], [fsErr.code, fsErr.errno, fsErr.path]);
+
+    const plain = path.join(dir, 'plain');
+    fs.writeFileSync(plain, 'x');
+    assert.throws(() => l.exportJson(path.join(plain, 'x.json')), (e) => {
+      assert.equal(e.code, 'ENOTDIR');
+      assert.equal(e.errno, -os.constants.errno.ENOTDIR);
+      assert.equal(e.syscall, 'audit_export_json');
+      return true;
+    });
+    // An error that is not an OS error keeps its numeric code and has no errno.
+    assert.throws(() => l.importJson('{}'), (e) => e.code === Status.INVALID_DOCUMENT && e.errno === undefined);
+  } finally {
+    l.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exportJson(\'\') writes no file, as in the reference and the other bindings', () => {
+  const l = new AuditLogger(2);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-empty-'));
+  const cwd = process.cwd();
+  try {
+    process.chdir(dir);
+    l.log({ actor: 'a' });
+    assert.equal(JSON.parse(l.exportJson(''))[0].actor, 'a');
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    process.chdir(cwd);
+    l.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('logging nested more than 16 levels deep is TOO_DEEP', () => {
+  const l = new AuditLogger(100);
+  const errors = [];
+  try {
+    l.subscribe((e) => {
+      try {
+        l.log({ actor: String(Number(e.actor) + 1) });
+      } catch (err) {
+        errors.push(err);
+      }
+    });
+    l.log({ actor: '0' });
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].status, 'TOO_DEEP');
+    assert.equal(errors[0].code, Status.TOO_DEEP);
+    assert.equal(l.count, 16);
+  } finally {
+    l.close();
+  }
+});
+
+test('maxDocumentBytes bounds imports', () => {
+  const doc = '[{"actor":"a","action":"b","resource":"c","outcome":"d","severity":"INFO","details":{},"timestamp":"2026-01-01T00:00:00Z"}]';
+  const small = new AuditLogger({ maxDocumentBytes: 64 });
+  const exact = new AuditLogger({ maxDocumentBytes: Buffer.byteLength(doc) });
+  try {
+    assert.throws(() => small.importJson(doc), isAudit('TOO_LARGE', 7));
+    assert.equal(exact.importJson(doc), 1);
+  } finally {
+    small.close();
+    exact.close();
+  }
 });
 
 test('each bad input gets its own error and nothing is recorded', () => {

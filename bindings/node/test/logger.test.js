@@ -71,7 +71,7 @@ test('log returns increasing seqs and the event reads back as a plain object', (
     const e = l.get(1);
     assert.deepEqual(Object.keys(e), [
       'seq', 'timestamp', 'time', 'actor', 'action', 'resource', 'outcome',
-      'severity', 'severityValue', 'details', 'detailsJson',
+      'severity', 'severityValue', 'details', 'detailsJson', 'json',
     ]);
     assert.equal(e.seq, 1);
     assert.equal(e.actor, 'admin');
@@ -86,6 +86,9 @@ test('log returns increasing seqs and the event reads back as a plain object', (
     assert.ok(e.timestamp >= before * 1000 && e.timestamp <= (after + 1) * 1000, `timestamp ${e.timestamp}`);
     assert.ok(e.time instanceof Date);
     assert.equal(e.time.getTime(), Math.floor(e.timestamp / 1000));
+    // json is the library's line for it: the export's element, compact.
+    assert.deepEqual(JSON.parse(e.json), JSON.parse(l.exportJson())[0]);
+    assert.ok(!e.json.includes('\n'));
     // Defaults: empty strings, INFO, {}.
     const d = l.get(2);
     assert.deepEqual([d.action, d.resource, d.outcome, d.severity, d.detailsJson], ['', '', '', 'INFO', '{}']);
@@ -241,4 +244,19 @@ test('version() is the library version, as the header states it', () => {
   const header = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'include', 'audit_logger.h'), 'utf8');
   const [, expected] = header.match(/#define AUDIT_LOGGER_VERSION "([^"]+)"/);
   assert.equal(audit.version(), expected);
+});
+
+test('queryJson is the export format of the matches, written by the library', () => {
+  const l = new AuditLogger(10);
+  try {
+    l.log({ actor: 'alice' });
+    l.log({ actor: 'bob', severity: 'ERROR' });
+    const text = l.queryJson({ minSeverity: 'ERROR' });
+    assert.ok(text.startsWith('[\n  {'));
+    assert.deepEqual(JSON.parse(text), l.query({ minSeverity: 'ERROR' }).map((e) => JSON.parse(e.json)));
+    assert.deepEqual(JSON.parse(l.queryJson()), JSON.parse(l.exportJson()));
+    assert.throws(() => l.queryJson({ actr: 'typo' }), TypeError);
+  } finally {
+    l.close();
+  }
 });

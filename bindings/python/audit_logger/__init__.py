@@ -20,7 +20,14 @@ is in a checkout, then the system loader (``libaudit_logger.so.0``).
 from ._native import library as _library
 from .errors import (
     AuditError,
+    AuditFileExistsError,
+    AuditFileNotFoundError,
     AuditIOError,
+    AuditIsADirectoryError,
+    AuditNotADirectoryError,
+    AuditPermissionError,
+    AuditTimeoutError,
+    EventEvictedError,
     InternalError,
     InvalidArgumentError,
     InvalidCapacityError,
@@ -32,10 +39,12 @@ from .errors import (
     NotFoundError,
     NullArgumentError,
     Status,
+    TooDeepError,
     TooLargeError,
+    io_error_class,
 )
 from .event import AuditEvent, Severity
-from .logger import AuditLogger, SubscriptionStats
+from .logger import AuditLogger, Overflow, SubscriptionStats
 
 __version__ = "0.1.0"
 
@@ -48,7 +57,14 @@ def library_version() -> str:
 __all__ = [
     "AuditError",
     "AuditEvent",
+    "AuditFileExistsError",
+    "AuditFileNotFoundError",
     "AuditIOError",
+    "AuditIsADirectoryError",
+    "AuditNotADirectoryError",
+    "AuditPermissionError",
+    "AuditTimeoutError",
+    "EventEvictedError",
     "AuditLogger",
     "InternalError",
     "InvalidArgumentError",
@@ -60,9 +76,12 @@ __all__ = [
     "LoggerClosedError",
     "NotFoundError",
     "NullArgumentError",
+    "Overflow",
     "Severity",
     "Status",
     "SubscriptionStats",
+    "TooDeepError",
     "TooLargeError",
+    "io_error_class",
     "library_version",
 ]

@@ -59,6 +59,7 @@ _PP = POINTER(c_void_p)
 # name: (restype, argtypes, keeps_gil)
 _SIGNATURES = {
     "audit_last_error_message": (c_char_p, [], True),
+    "audit_last_error_errno": (c_int32, [], True),
     "audit_status_str": (c_char_p, [_STATUS], True),
     "audit_version": (c_char_p, [], True),
     "audit_string_free": (None, [c_void_p], True),
@@ -72,6 +73,7 @@ _SIGNATURES = {
     "audit_config_set_max_details_bytes": (_STATUS, [_P, c_size_t], True),
     "audit_config_set_max_details_depth": (_STATUS, [_P, c_size_t], True),
     "audit_config_set_max_total_bytes": (_STATUS, [_P, c_size_t], True),
+    "audit_config_set_max_document_bytes": (_STATUS, [_P, c_size_t], True),
     # logger
     "audit_logger_new": (_STATUS, [c_size_t, _PP], False),
     "audit_logger_new_with_config": (_STATUS, [_P, _PP], False),
@@ -82,6 +84,7 @@ _SIGNATURES = {
         False,
     ),
     "audit_query": (_STATUS, [_P, _P, _PP], False),
+    "audit_query_json": (_STATUS, [_P, _P, _PP], False),
     "audit_get": (_STATUS, [_P, c_uint64, _PP], False),
     "audit_recent": (_STATUS, [_P, c_size_t, _PP], False),
     "audit_export_json": (_STATUS, [_P, c_char_p, _PP], False),
@@ -92,7 +95,18 @@ _SIGNATURES = {
     "audit_logger_evicted": (c_uint64, [_P], False),
     "audit_logger_appended": (c_uint64, [_P], False),
     "audit_subscribe": (_STATUS, [_P, CALLBACK, c_void_p, FREE_CTX, POINTER(c_uint64)], False),
+    "audit_subscribe_queued": (
+        _STATUS,
+        [_P, CALLBACK, c_void_p, FREE_CTX, c_size_t, c_uint32, c_uint32, POINTER(c_uint64)],
+        False,
+    ),
+    "audit_flush": (_STATUS, [_P, c_uint32], False),
     "audit_unsubscribe": (_STATUS, [_P, c_uint64], False),
+    "audit_unsubscribe_with_stats": (
+        _STATUS,
+        [_P, c_uint64, POINTER(SubscriptionStatsStruct)],
+        False,
+    ),
     "audit_subscription_stats": (
         _STATUS,
         [_P, c_uint64, POINTER(SubscriptionStatsStruct)],
@@ -123,6 +137,7 @@ _SIGNATURES = {
     "audit_event_resource": (c_char_p, [_P], True),
     "audit_event_outcome": (c_char_p, [_P], True),
     "audit_event_details": (c_char_p, [_P], True),
+    "audit_event_to_json": (_STATUS, [_P, _PP], True),
 }
 
 

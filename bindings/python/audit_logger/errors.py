@@ -9,7 +9,8 @@ against the reference implementation's ``ValueError`` keeps working.
 from __future__ import annotations
 
 import enum
-from typing import Dict, Optional, Type
+import os
+from typing import Any, Dict, Optional, Type
 
 
 class Status(enum.IntEnum):
@@ -27,6 +28,15 @@ class Status(enum.IntEnum):
     IO = 9
     NOT_FOUND = 10
     PANIC = 11
+    TIMEOUT = 12
+    TOO_DEEP = 13
+
+    @property
+    def description(self) -> str:
+        """The library's static text for this status (``audit_status_str``)."""
+        from ._native import library
+
+        return library().audit_status_str(self.value).decode("utf-8")
 
 
 class AuditError(Exception):
@@ -78,7 +88,23 @@ class InvalidDocumentError(AuditError, ValueError):
 
 
 class AuditIOError(AuditError, OSError):
-    """Reading or writing a file failed; the message names the path and the OS error."""
+    """Reading or writing a file failed; the message names the path and the OS error.
+
+    An ``OSError`` like the ones ``open()`` raises: ``.errno`` is the OS error
+    number (``None`` if the library gave none), ``.strerror`` the library's
+    message, ``.filename`` the path. ``str(err)`` is the library's message.
+    With an errno that Python maps to a builtin subclass of ``OSError``, the
+    error raised is also an instance of it: a missing file or directory is
+    :class:`AuditFileNotFoundError` (a ``FileNotFoundError``), ``EACCES`` and
+    ``EPERM`` give :class:`AuditPermissionError` (a ``PermissionError``), and so
+    on (see :func:`io_error_class`).
+    """
+
+    def __str__(self) -> str:
+        return self.strerror if self.strerror is not None else OSError.__str__(self)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_io_error, (type(self).__name__, self.errno, self.strerror, self.filename))
 
 
 class NotFoundError(AuditError, LookupError):
@@ -87,6 +113,84 @@ class NotFoundError(AuditError, LookupError):
 
 class InternalError(AuditError, RuntimeError):
     """A bug inside the library was caught at the C boundary; the logger is still usable."""
+
+
+class AuditTimeoutError(AuditError, TimeoutError):
+    """A wait (:meth:`AuditLogger.flush`) ended before its condition was met.
+
+    Also the builtin ``TimeoutError`` (an ``OSError``); ``str(err)`` is the
+    library's message."""
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else ""
+
+
+class TooDeepError(AuditError, RecursionError):
+    """``log`` from inside subscribers nested more than 16 levels deep
+    (``AUDIT_ERR_TOO_DEEP``); nothing was recorded."""
+
+
+class EventEvictedError(NotFoundError):
+    """:meth:`AuditLogger.log` recorded the event (``.seq``), but it was evicted
+    by logging on other threads before ``log()`` could read it back, so there is
+    no stored event to return. Raised only when the capacity is smaller than
+    the logging going on meanwhile; the event *was* recorded (and delivered to
+    subscribers)."""
+
+    seq: int = 0
+
+
+def _io_subclass(builtin: Type[OSError]) -> Type[AuditIOError]:
+    name = "Audit" + builtin.__name__
+    cls = type(
+        name,
+        (AuditIOError, builtin),
+        {
+            "__module__": __name__,
+            "__doc__": f"An :class:`AuditIOError` that is also a ``{builtin.__name__}``.",
+        },
+    )
+    return cls  # type: ignore[return-value]
+
+
+# The builtin OSError subclasses Python itself picks by errno (PEP 3151), each
+# paired with an AuditIOError subclass: OSError(ENOENT, ...) is a
+# FileNotFoundError, so AuditFileNotFoundError is one too.
+_IO_BY_BUILTIN: Dict[Type[OSError], Type[AuditIOError]] = {}
+for _builtin in (
+    # (TimeoutError is left out: AuditTimeoutError is the status TIMEOUT.)
+    BlockingIOError, ChildProcessError, ConnectionError, BrokenPipeError,
+    ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
+    FileExistsError, FileNotFoundError, InterruptedError, IsADirectoryError,
+    NotADirectoryError, PermissionError, ProcessLookupError,
+):
+    _IO_BY_BUILTIN[_builtin] = _io_subclass(_builtin)
+    globals()["Audit" + _builtin.__name__] = _IO_BY_BUILTIN[_builtin]
+del _builtin
+
+AuditFileNotFoundError: Type[AuditIOError] = _IO_BY_BUILTIN[FileNotFoundError]
+AuditFileExistsError: Type[AuditIOError] = _IO_BY_BUILTIN[FileExistsError]
+AuditPermissionError: Type[AuditIOError] = _IO_BY_BUILTIN[PermissionError]
+AuditIsADirectoryError: Type[AuditIOError] = _IO_BY_BUILTIN[IsADirectoryError]
+AuditNotADirectoryError: Type[AuditIOError] = _IO_BY_BUILTIN[NotADirectoryError]
+
+
+def io_error_class(errno: Optional[int]) -> Type[AuditIOError]:
+    """The :class:`AuditIOError` subclass for an OS error number: the one that is
+    also the builtin Python picks for that errno (``ENOENT`` ->
+    :class:`AuditFileNotFoundError`, ``EACCES``/``EPERM`` ->
+    :class:`AuditPermissionError`, ...), else :class:`AuditIOError` itself."""
+    if not errno:
+        return AuditIOError
+    builtin = type(OSError(errno, ""))
+    if builtin is TimeoutError:
+        return AuditIOError
+    return _IO_BY_BUILTIN.get(builtin, AuditIOError)  # type: ignore[arg-type]
+
+
+def _rebuild_io_error(name: str, errno: Optional[int], message: Optional[str], filename: Any) -> AuditIOError:
+    err = make_io_error(message or "", errno, filename)
+    return err
 
 
 _BY_STATUS: Dict[Status, Type[AuditError]] = {
@@ -101,12 +205,37 @@ _BY_STATUS: Dict[Status, Type[AuditError]] = {
     Status.IO: AuditIOError,
     Status.NOT_FOUND: NotFoundError,
     Status.PANIC: InternalError,
+    Status.TIMEOUT: AuditTimeoutError,
+    Status.TOO_DEEP: TooDeepError,
 }
 
 
-def make_error(code: int, message: str, cls: Optional[Type[AuditError]] = None) -> AuditError:
+def make_io_error(message: str, errno: Optional[int], filename: Any = None) -> AuditIOError:
+    """An :class:`AuditIOError` (or the subclass for ``errno``) with ``.errno``,
+    ``.strerror`` (``message``) and ``.filename`` set, and ``str()`` = ``message``."""
+    cls = io_error_class(errno)
+    if filename is not None and not isinstance(filename, str):
+        filename = os.fsdecode(filename)
+    err = cls(errno or None, message, filename) if filename is not None else cls(errno or None, message)
+    err.code = int(Status.IO)
+    err.status = Status.IO
+    return err
+
+
+def make_error(
+    code: int,
+    message: str,
+    cls: Optional[Type[AuditError]] = None,
+    *,
+    errno: Optional[int] = None,
+    filename: Any = None,
+) -> AuditError:
     """An exception for status ``code``: the subclass for it (or ``cls``) with
-    ``.code``, ``.status`` and ``message`` set."""
+    ``.code``, ``.status`` and ``message`` set. For ``IO``, ``errno`` (the
+    library's ``audit_last_error_errno``) picks the ``OSError`` subclass and
+    ``filename`` is set."""
+    if code == Status.IO and cls is None:
+        return make_io_error(message, errno, filename)
     try:
         status: Optional[Status] = Status(code)
     except ValueError:

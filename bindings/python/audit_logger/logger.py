@@ -14,6 +14,7 @@ import ctypes
 import enum
 import itertools
 import json
+import math
 import os
 import threading
 import weakref
@@ -22,8 +23,8 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
-from .errors import LoggerClosedError, NotFoundError, Status, make_error
-from .event import AuditEvent, Severity, to_micros
+from .errors import EventEvictedError, LoggerClosedError, NotFoundError, Status, make_error
+from .event import AuditEvent, Severity, event_from_native, to_micros
 
 Callback = Callable[[AuditEvent], Any]
 Moment = Union[float, int, datetime]
@@ -39,7 +40,22 @@ class SubscriptionStats:
 
     delivered: int  #: events handed to the callback, whatever it did
     failed: int  #: of those, calls that raised
-    dropped: int  #: events never handed to it (0: subscribers are synchronous)
+    dropped: int  #: events never handed to it (by a queue's overflow policy; 0 when synchronous)
+
+
+class Overflow(enum.Enum):
+    """What a full queue of a queued subscription does with a new event
+    (``AUDIT_OVERFLOW_*``)."""
+
+    #: Discard the oldest queued event; producers never wait.
+    DROP_OLDEST = 1
+    #: Discard the new event; producers never wait.
+    DROP_NEWEST = 2
+    #: The producer waits up to ``block_timeout`` seconds for room, then the new event is discarded.
+    BLOCK = 3
+
+
+OverflowLike = Union[Overflow, str]
 
 
 # The C library holds each subscription's CFUNCTYPE thunk until the
@@ -56,11 +72,47 @@ def _release(ctx: Optional[int]) -> None:
 
 
 def _check(lib: _native.Library, code: int, filename: Any = None) -> None:
+    """Raises the library's error for ``code`` (read on this thread, right after
+    the failing call: the message and errno are thread-local)."""
     if code != Status.OK:
-        err = make_error(code, lib.audit_last_error_message().decode("utf-8", "replace"))
-        if filename is not None and isinstance(err, OSError):
-            err.filename = os.fsdecode(filename)
-        raise err
+        message = lib.audit_last_error_message().decode("utf-8", "replace")
+        errno = lib.audit_last_error_errno() if code == Status.IO else 0
+        raise make_error(code, message, errno=errno, filename=filename)
+
+
+def _seconds_to_ms(value: Any, name: str) -> int:
+    """Seconds (int or float, >= 0) as whole milliseconds for a ``uint32_t``, rounded up."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not value >= 0:  # also NaN
+        raise make_error(Status.INVALID_ARGUMENT, f"{name} must be a number of seconds >= 0, not {value}")
+    millis = math.ceil(value * 1000)
+    if millis > _U32:
+        raise make_error(Status.INVALID_ARGUMENT, f"{name} is too long ({value} s)")
+    return millis
+
+
+def _overflow(value: OverflowLike) -> Overflow:
+    if isinstance(value, Overflow):
+        return value
+    if isinstance(value, str):
+        try:
+            return Overflow[value.upper().replace("-", "_")]
+        except KeyError:
+            pass
+        raise make_error(
+            Status.INVALID_ARGUMENT,
+            f"overflow {value!r} is not one of {', '.join(o.name.lower() for o in Overflow)}",
+        )
+    raise TypeError(f"overflow must be an Overflow or its name, not {type(value).__name__}")
+
+
+# Per thread: the events log() is waiting for, innermost last, as [logger
+# handle, event or None]. A synchronous subscriber's trampoline runs on the
+# logging thread before audit_log returns, so it fills the innermost empty
+# slot of its logger with the event it read from the library: log() then has
+# the stored event even if it is evicted before audit_get could read it.
+_pending = threading.local()
 
 
 def _text(value: Union[str, bytes], name: str) -> bytes:
@@ -123,22 +175,7 @@ def _count(value: int, name: str, limit: int = _U64) -> int:
     return value
 
 
-def _event(lib: _native.Library, ptr: int) -> AuditEvent:
-    """A Python copy of the borrowed ``AuditEvent *`` at ``ptr``."""
-    micros = lib.audit_event_timestamp(ptr)
-    details = lib.audit_event_details(ptr).decode("utf-8")
-    return AuditEvent(
-        actor=lib.audit_event_actor(ptr).decode("utf-8"),
-        action=lib.audit_event_action(ptr).decode("utf-8"),
-        resource=lib.audit_event_resource(ptr).decode("utf-8"),
-        outcome=lib.audit_event_outcome(ptr).decode("utf-8"),
-        severity=Severity(lib.audit_event_severity(ptr)),
-        details=json.loads(details),
-        timestamp=micros / 1_000_000,
-        seq=lib.audit_event_seq(ptr),
-        timestamp_us=micros,
-        details_json=details,
-    )
+_event = event_from_native
 
 
 def _take_list(lib: _native.Library, handle: ctypes.c_void_p) -> List[AuditEvent]:
@@ -164,7 +201,7 @@ class AuditLogger:
 
     The keyword-only limits are the library's configuration (bytes per string
     field, bytes and nesting depth of ``details``, bytes held by the whole
-    ring); unset ones keep the library's defaults.
+    ring, bytes of a document to import); unset ones keep the library's defaults.
     """
 
     def __init__(
@@ -175,6 +212,7 @@ class AuditLogger:
         max_details_bytes: Optional[int] = None,
         max_details_depth: Optional[int] = None,
         max_total_bytes: Optional[int] = None,
+        max_document_bytes: Optional[int] = None,
     ) -> None:
         lib = _native.library()
         if isinstance(capacity, bool) or not isinstance(capacity, int):
@@ -186,6 +224,7 @@ class AuditLogger:
             "audit_config_set_max_details_bytes": max_details_bytes,
             "audit_config_set_max_details_depth": max_details_depth,
             "audit_config_set_max_total_bytes": max_total_bytes,
+            "audit_config_set_max_document_bytes": max_document_bytes,
         }
         handle = ctypes.c_void_p()
         if all(v is None for v in limits.values()):
@@ -204,7 +243,7 @@ class AuditLogger:
         self._lib = lib
         self._handle: Optional[int] = handle.value
         self._lock = threading.Lock()
-        self._subscriptions: List[Tuple[Callback, int]] = []
+        self._subscriptions: List[Tuple[Callback, int]] = []  # (callback, id), oldest first
         self._in_callback = threading.local()
         self._free = weakref.finalize(self, lib.audit_logger_free, handle.value)
 
@@ -270,22 +309,31 @@ class AuditLogger:
         text = _details_text(details)
         seq = ctypes.c_uint64()
         lib = self._lib
-        _check(lib, lib.audit_log(self._h(), *fields, level, text, ctypes.byref(seq)))
+        handle = self._h()
+        stack = getattr(_pending, "stack", None)
+        if stack is None:
+            stack = _pending.stack = []
+        slot: List[Any] = [handle, None]
+        stack.append(slot)
+        try:
+            _check(lib, lib.audit_log(handle, *fields, level, text, ctypes.byref(seq)))
+        finally:
+            stack.pop()
+        if slot[1] is not None:  # read by a synchronous subscriber's trampoline
+            return slot[1]
         try:
             return self.get(seq.value)
         except NotFoundError:
-            # Already evicted by loggers on other threads (or by subscribers):
-            # rebuild it from what was passed; the timestamp is approximate.
-            actor_, action_, resource_, outcome_ = (f.decode("utf-8") for f in fields)
-            return AuditEvent(
-                actor=actor_,
-                action=action_,
-                resource=resource_,
-                outcome=outcome_,
-                severity=Severity(level),
-                details=json.loads(text) if text else {},
-                seq=seq.value,
+            # Logging on other threads evicted it first: it was recorded, but
+            # there is no stored event to return, and none is made up here.
+            err = make_error(
+                Status.NOT_FOUND,
+                f"event {seq.value} was recorded, but evicted by other logging before log() "
+                f"could read it back (capacity {self.capacity})",
+                EventEvictedError,
             )
+            err.seq = seq.value  # type: ignore[attr-defined]
+            raise err from None
 
     def get(self, seq: int) -> AuditEvent:
         """The event with sequence number ``seq``; :class:`NotFoundError` (a
@@ -315,6 +363,24 @@ class AuditLogger:
         ``limit`` keeps the newest N matches (0 keeps none); ``after_seq``
         returns only events logged after that sequence number.
         """
+        return self._query(  # type: ignore[return-value]
+            dict(actor=actor, action=action, resource=resource, outcome=outcome,
+                 min_severity=min_severity, max_severity=max_severity, since=since,
+                 until=until, limit=limit, after_seq=after_seq),
+            json_out=False,
+        )
+
+    _CRITERIA = ("actor", "action", "resource", "outcome", "min_severity", "max_severity",
+                 "since", "until", "limit", "after_seq")
+
+    def _query(self, criteria: Dict[str, Any], json_out: bool) -> Union[List[AuditEvent], str]:
+        unknown = set(criteria) - set(self._CRITERIA)
+        if unknown:
+            raise TypeError(f"unknown query criterion {sorted(unknown)[0]!r}")
+        actor, action, resource, outcome = (criteria.get(k) for k in ("actor", "action", "resource", "outcome"))
+        min_severity, max_severity = criteria.get("min_severity"), criteria.get("max_severity")
+        since, until = criteria.get("since"), criteria.get("until")
+        limit, after_seq = criteria.get("limit"), criteria.get("after_seq")
         lib = self._lib
         setters: List[Tuple[Any, Any]] = []
         for name, value in (("actor", actor), ("action", action),
@@ -342,10 +408,11 @@ class AuditLogger:
         try:
             for setter, value in setters:
                 _check(lib, setter(query_filter, value))
-            _check(lib, lib.audit_query(self._h(), query_filter, ctypes.byref(handle)))
+            run = lib.audit_query_json if json_out else lib.audit_query
+            _check(lib, run(self._h(), query_filter, ctypes.byref(handle)))
         finally:
             lib.audit_filter_free(query_filter)
-        return _take_list(lib, handle)
+        return _take_string(lib, handle) if json_out else _take_list(lib, handle)
 
     def recent(self, count: int = 20) -> List[AuditEvent]:
         """The newest ``count`` events, oldest first (``recent(0)`` is empty)."""
@@ -354,11 +421,19 @@ class AuditLogger:
         _check(lib, lib.audit_recent(self._h(), _count(count, "count", 2**63 - 1), ctypes.byref(handle)))
         return _take_list(lib, handle)
 
+    def query_json(self, **criteria: Any) -> str:
+        """Like :meth:`query` (same keyword criteria), as a JSON document in the
+        export format, written by the library (``audit_query_json``)."""
+        return self._query(criteria, json_out=True)  # type: ignore[return-value]
+
     # -- export and import ------------------------------------------------
 
-    def export_json(self, path: Union[str, "os.PathLike[str]", None] = None) -> str:
+    def export_json(self, path: Union[str, bytes, "os.PathLike[str]", None] = None) -> str:
         """Every stored event as a pretty-printed JSON array (returned), also
-        written atomically to ``path`` if given: on failure the old file stays."""
+        written atomically to ``path`` if given: on failure the old file stays.
+        As in the reference, an empty ``path`` (``""``) writes no file."""
+        if isinstance(path, (str, bytes)) and not path:
+            path = None  # the reference's `if path:`
         raw_path = os.fsencode(path) if path is not None else None
         if raw_path is not None and b"\0" in raw_path:
             raise make_error(Status.INVALID_ARGUMENT, "path contains a NUL character")
@@ -391,51 +466,138 @@ class AuditLogger:
 
     # -- subscribers --------------------------------------------------------
 
-    def subscribe(self, callback: Callback) -> None:
-        """Calls ``callback(event)`` for every event logged from now on, on the
-        logging thread. An exception it raises is counted as a failure of the
-        subscription (see :meth:`subscription_stats`) and goes no further."""
+    def subscribe(
+        self,
+        callback: Callback,
+        *,
+        queue: Optional[int] = None,
+        overflow: OverflowLike = Overflow.DROP_OLDEST,
+        block_timeout: Optional[float] = None,
+    ) -> None:
+        """Calls ``callback(event)`` for every event logged from now on. An
+        exception it raises is counted as a failure of the subscription (see
+        :meth:`subscription_stats`) and goes no further.
+
+        Synchronous (the default): on the logging thread, after the event is
+        stored, before :meth:`log` returns.
+
+        Queued (``queue=N``, the most events waiting): events reach ``callback``
+        through a bounded queue, one at a time and in strictly increasing seq
+        order, on a thread the library starts for this subscription, so a slow
+        callback never holds up the threads that log. When the queue is full,
+        ``overflow`` decides: :attr:`Overflow.DROP_OLDEST` (default),
+        :attr:`Overflow.DROP_NEWEST`, or :attr:`Overflow.BLOCK` (the producer
+        waits up to ``block_timeout`` seconds for room, then the new event is
+        discarded). Discarded events are counted as ``dropped``. Names work
+        too (``overflow="block"``).
+        """
         if not callable(callback):
             raise TypeError("callback must be callable")
-        lib, active = self._lib, self._in_callback
+        queued: Optional[Tuple[int, int, int]] = None
+        if queue is not None:
+            policy = _overflow(overflow)
+            if isinstance(queue, bool) or not isinstance(queue, int):
+                raise TypeError(f"queue must be an int, not {type(queue).__name__}")
+            if queue < 0:
+                raise make_error(Status.INVALID_CAPACITY, f"queue must be greater than 0, not {queue}")
+            if policy is Overflow.BLOCK:
+                if block_timeout is None:
+                    raise TypeError("overflow=BLOCK needs block_timeout (seconds a producer may wait)")
+                millis = _seconds_to_ms(block_timeout, "block_timeout")
+            elif block_timeout is not None:
+                raise TypeError(f"block_timeout applies only to overflow=BLOCK ({policy.name} never waits)")
+            else:
+                millis = 0
+            queued = (_count(queue, "queue"), policy.value, millis)
+        elif block_timeout is not None or overflow is not Overflow.DROP_OLDEST:
+            raise TypeError("overflow and block_timeout apply only to queued subscriptions (give queue=)")
 
-        def trampoline(_ctx: Optional[int], event: int) -> int:
-            active.depth = getattr(active, "depth", 0) + 1
-            try:
-                callback(_event(lib, event))
-                return 0
-            except BaseException:  # noqa: B902 - nothing may unwind into C
-                return 1
-            finally:
-                active.depth -= 1
+        lib, active, handle = self._lib, self._in_callback, self._h()
+
+        if queued is None:
+            def trampoline(_ctx: Optional[int], event: int) -> int:
+                active.depth = getattr(active, "depth", 0) + 1
+                try:
+                    copy = _event(lib, event)
+                    for slot in reversed(getattr(_pending, "stack", ())):
+                        if slot[0] == handle:
+                            if slot[1] is None:
+                                slot[1] = copy  # the event log() on this thread is waiting for
+                            break
+                    callback(copy)
+                    return 0
+                except BaseException:  # noqa: B902 - nothing may unwind into C
+                    return 1
+                finally:
+                    active.depth -= 1
+        else:
+            # On the subscription's delivery thread (ctypes takes the GIL for
+            # it). Not counted as "inside a subscriber": a queued callback may
+            # close its own logger, as the C API allows.
+            def trampoline(_ctx: Optional[int], event: int) -> int:
+                try:
+                    callback(_event(lib, event))
+                    return 0
+                except BaseException:  # noqa: B902 - nothing may unwind into C
+                    return 1
 
         thunk = _native.CALLBACK(trampoline)
         key = next(_keys)
         _keepalive[key] = thunk
         sub_id = ctypes.c_uint64()
         with self._lock:
-            code = lib.audit_subscribe(self._h(), thunk, key, _release, ctypes.byref(sub_id))
+            if queued is None:
+                code = lib.audit_subscribe(handle, thunk, key, _release, ctypes.byref(sub_id))
+            else:
+                code = lib.audit_subscribe_queued(handle, thunk, key, _release, *queued, ctypes.byref(sub_id))
             if code != Status.OK:
                 del _keepalive[key]  # nothing registered: free_ctx will not run
                 _check(lib, code)
             self._subscriptions.append((callback, sub_id.value))
 
+    def flush(self, timeout: float) -> None:
+        """Waits up to ``timeout`` seconds until every queued subscription has
+        handed all it holds to its callback and the callback has returned;
+        raises :class:`AuditTimeoutError` (a ``TimeoutError``) if they are still
+        busy then. The GIL is released meanwhile, so the callbacks (which need
+        it) run. Call it before :meth:`unsubscribe` or :meth:`close`, which
+        discard what is still queued. From inside a queued callback it raises
+        :class:`InvalidArgumentError` (it would wait for itself)."""
+        millis = _seconds_to_ms(timeout, "timeout")
+        lib = self._lib
+        _check(lib, lib.audit_flush(self._h(), millis))
+
     def unsubscribe(self, callback: Callback) -> bool:
         """Ends the oldest subscription of ``callback`` (compared with ``==``,
         as the reference does, so a bound method matches a fresh
         ``obj.method``). Returns whether one was removed. May be called from
-        inside a callback, including the one being removed."""
+        inside a callback, including the one being removed. A queued
+        subscription discards what it still holds (counted as dropped)."""
+        return self._end(callback, with_stats=False) is not None
+
+    def unsubscribe_with_stats(self, callback: Callback) -> Optional[SubscriptionStats]:
+        """Like :meth:`unsubscribe`, returning the subscription's final counters
+        (events still queued counted as dropped), or ``None`` if ``callback``
+        was not subscribed."""
+        stats = self._end(callback, with_stats=True)
+        return stats if isinstance(stats, SubscriptionStats) else None
+
+    def _end(self, callback: Callback, with_stats: bool) -> Union[None, bool, SubscriptionStats]:
         with self._lock:
             sub_id = self._find(callback)
             if sub_id is None:
-                return False
+                return None
             self._subscriptions = [s for s in self._subscriptions if s[1] != sub_id]
         lib = self._lib
-        code = lib.audit_unsubscribe(self._h(), sub_id)
+        if with_stats:
+            stats = _new_stats()
+            code = lib.audit_unsubscribe_with_stats(self._h(), sub_id, ctypes.byref(stats))
+        else:
+            code = lib.audit_unsubscribe(self._h(), sub_id)
         if code == Status.NOT_FOUND:
-            return False
+            return None
         _check(lib, code)
-        return True
+        return SubscriptionStats(stats.delivered, stats.failed, stats.dropped) if with_stats else True
 
     def subscription_stats(self, callback: Callback) -> SubscriptionStats:
         """Counters of ``callback``'s (oldest) subscription; :class:`NotFoundError`
@@ -444,7 +606,7 @@ class AuditLogger:
             sub_id = self._find(callback)
         if sub_id is None:
             raise make_error(Status.NOT_FOUND, f"{callback!r} is not subscribed")
-        stats = _native.SubscriptionStatsStruct(struct_size=ctypes.sizeof(_native.SubscriptionStatsStruct))
+        stats = _new_stats()
         lib = self._lib
         _check(lib, lib.audit_subscription_stats(self._h(), sub_id, ctypes.byref(stats)))
         return SubscriptionStats(stats.delivered, stats.failed, stats.dropped)
@@ -476,4 +638,8 @@ class AuditLogger:
         return self._lib.audit_logger_appended(self._h())
 
 
-__all__ = ["AuditLogger", "SubscriptionStats"]
+def _new_stats() -> "_native.SubscriptionStatsStruct":
+    return _native.SubscriptionStatsStruct(struct_size=ctypes.sizeof(_native.SubscriptionStatsStruct))
+
+
+__all__ = ["AuditLogger", "Overflow", "SubscriptionStats"]

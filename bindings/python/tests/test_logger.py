@@ -168,3 +168,60 @@ def test_library_version_matches_header() -> None:
 
     header = (REPO / "include" / "audit_logger.h").read_text(encoding="utf-8")
     assert f'#define AUDIT_LOGGER_VERSION "{library_version()}"' in header
+
+
+def test_events_and_dicts_come_from_the_library(audit) -> None:
+    from audit_logger import _native
+
+    event = audit.log(actor="ünï", details='{"b": 1, "a": [1.50, "\\u2028"]}')
+    # The JSON line is the library's (audit_event_to_json), byte for byte.
+    lib = _native.library()
+    export = json.loads(audit.export_json())
+    assert json.loads(event.json_line) == export[-1]
+    assert event.to_dict() == export[-1]
+    assert list(event.to_dict()) == ["actor", "action", "resource", "outcome", "severity", "details",
+                                     "timestamp", "seq"]
+    assert event.to_dict()["timestamp"].endswith("Z")
+    assert lib.audit_event_to_json is not None
+
+
+def test_hand_built_events_go_through_the_library() -> None:
+    built = AuditEvent(actor="x", severity=Severity.ERROR, details={"k": [1, 2]}, timestamp=1.25)
+    assert built.details_json == '{"k":[1,2]}'
+    assert built.to_dict() == {"actor": "x", "action": "", "resource": "", "outcome": "",
+                               "severity": "ERROR", "details": {"k": [1, 2]},
+                               "timestamp": "1970-01-01T00:00:01.250000Z", "seq": 0}
+    again = AuditEvent.from_dict(built.to_dict())
+    assert again == built
+    odd = AuditEvent(details={"obj": object()})  # the reference allows any details
+    assert odd.details_json is None
+    with pytest.raises(ValueError):
+        odd.to_dict()
+    with pytest.raises(ValueError):
+        AuditEvent.from_dict({"timestamp": "yesterday"})
+
+
+def test_query_json_is_the_export_format(audit) -> None:
+    audit.log(actor="alice")
+    audit.log(actor="bob", severity=Severity.ERROR)
+    text = audit.query_json(min_severity=Severity.ERROR)
+    assert json.loads(text) == [e.to_dict() for e in audit.query(min_severity=Severity.ERROR)]
+    assert text.startswith("[\n  {")
+    with pytest.raises(TypeError):
+        audit.query_json(actr="alice")
+
+
+def test_log_does_not_make_up_an_event_it_cannot_read_back(monkeypatch) -> None:
+    # No synchronous subscriber read it, and other logging evicted it before
+    # audit_get: simulated by an audit_get that finds nothing.
+    from audit_logger import EventEvictedError
+
+    with AuditLogger(capacity=1) as audit:
+        monkeypatch.setattr(AuditLogger, "get", lambda self, seq: (_ for _ in ()).throw(
+            NotFoundError("evicted")))
+        with pytest.raises(EventEvictedError) as info:
+            audit.log(actor="lost")
+        assert info.value.seq == 1 and isinstance(info.value, LookupError)
+        assert "recorded" in str(info.value)
+        monkeypatch.undo()
+        assert audit.get(1).actor == "lost"  # it was recorded

@@ -49,11 +49,13 @@ class AuditLogger
   # capacity: the most events kept (the oldest are evicted first). The other
   # settings are byte and depth limits (nil keeps the library default):
   # max_field_bytes (each of actor, action, resource, outcome), max_details_bytes,
-  # max_details_depth, max_total_bytes (all events held).
+  # max_details_depth, max_total_bytes (all events held), max_document_bytes
+  # (the largest document import_json and import_json_file accept).
   def initialize(capacity: DEFAULT_CAPACITY, max_field_bytes: nil, max_details_bytes: nil,
-                 max_details_depth: nil, max_total_bytes: nil)
+                 max_details_depth: nil, max_total_bytes: nil, max_document_bytes: nil)
     settings = { capacity: capacity, max_field_bytes: max_field_bytes, max_details_bytes: max_details_bytes,
-                 max_details_depth: max_details_depth, max_total_bytes: max_total_bytes }.compact
+                 max_details_depth: max_details_depth, max_total_bytes: max_total_bytes,
+                 max_document_bytes: max_document_bytes }.compact
     @handle = FFI::AutoPointer.new(new_handle(settings), Native.method(:audit_logger_free))
     @owner = Object.new # identifies this logger's subscriptions in Subscribers
     @lock = Mutex.new
@@ -96,6 +98,15 @@ class AuditLogger
     self
   end
 
+  # Like query(**filters), as a JSON document in the export format, written by the library.
+  def query_json(**filters)
+    with_filter(filters) do |filter|
+      out = FFI::MemoryPointer.new(:pointer)
+      with_handle { |handle| Error.check(Native.audit_query_json(handle, filter, out)) }
+      Native.take_text(out.read_pointer)
+    end
+  end
+
   # The newest n events, oldest first (recent(0) is empty).
   def recent(n = 20)
     n = unsigned(n, 'n')
@@ -109,11 +120,13 @@ class AuditLogger
 
   # The stored events as a pretty-printed JSON document (the export format).
   # With a path, also writes it there atomically (IoError on failure, the old
-  # file then intact).
+  # file then intact). An empty path ('') writes no file, as in the reference.
   def export_json(path = nil)
-    path = Strings.c_string(File.path(path), 'path') if path
+    path = File.path(path) if path
+    path = nil if path&.empty?
+    c_path = path && Strings.c_string(path, 'path')
     out = FFI::MemoryPointer.new(:pointer)
-    with_handle { |handle| Error.check(Native.audit_export_json(handle, path, out)) }
+    with_handle { |handle| Error.check(Native.audit_export_json(handle, c_path, out), path: path) }
     Native.take_text(out.read_pointer)
   end
 
@@ -130,9 +143,10 @@ class AuditLogger
 
   # Like import_json, reading the document from the file at path.
   def import_json_file(path)
-    path = Strings.c_string(File.path(path), 'path')
+    path = File.path(path)
+    c_path = Strings.c_string(path, 'path')
     out = FFI::MemoryPointer.new(:size_t)
-    with_handle { |handle| Error.check(Native.audit_import_json_file(handle, path, out)) }
+    with_handle { |handle| Error.check(Native.audit_import_json_file(handle, c_path, out), path: path) }
     out.read(:size_t)
   end
 
@@ -225,6 +239,22 @@ class AuditLogger
     false
   end
 
+  # Ends a subscription (a Subscription or its id) like #unsubscribe and
+  # returns its final Subscription::Stats (events still queued counted as
+  # dropped), or nil if it had already ended (or the logger is closed).
+  def unsubscribe_with_stats(subscription)
+    id = subscription.is_a?(Subscription) ? subscription.id : subscription
+    stats = Native::SubscriptionStats.new
+    stats[:struct_size] = Native::SubscriptionStats.size
+    status = with_handle { |handle| Native.audit_unsubscribe_with_stats(handle, unsigned(id, 'id'), stats) }
+    return nil if status == NotFoundError::CODE
+
+    Error.check(status)
+    Subscription::Stats.new(delivered: stats[:delivered], failed: stats[:failed], dropped: stats[:dropped])
+  rescue ClosedError
+    nil
+  end
+
   # The counters of a subscription (a Subscription or its id).
   def subscription_stats(subscription)
     id = subscription.is_a?(Subscription) ? subscription.id : subscription
@@ -268,6 +298,12 @@ class AuditLogger
   private
 
   def new_handle(settings)
+    if settings.keys == [:capacity]
+      out = FFI::MemoryPointer.new(:pointer)
+      Error.check(Native.audit_logger_new(size_setting(:capacity, settings[:capacity]), out))
+      return out.read_pointer
+    end
+
     config = Native.audit_config_new
     raise PanicError, 'audit_config_new failed' if config.null?
 

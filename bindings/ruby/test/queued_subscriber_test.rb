@@ -72,6 +72,43 @@ class QueuedSubscriberTest < Minitest::Test
     assert_equal AuditLogger::Subscription::Stats.new(delivered: 9, failed: 0, dropped: 91), subscription.stats
   end
 
+  def test_order_under_four_producer_threads
+    seqs = []
+    subscription = @logger.subscribe(queue: 10_000) { |event| seqs << event.seq }
+    within(60) do
+      Array.new(4) { |t| Thread.new { 500.times { log_event(@logger, actor: "t#{t}") } } }.each(&:join)
+      @logger.flush(timeout: 30)
+    end
+    assert_equal (1..2000).to_a, seqs, 'strictly increasing seqs, none missing'
+    assert_equal AuditLogger::Subscription::Stats.new(delivered: 2000, failed: 0, dropped: 0), subscription.stats
+  end
+
+  def test_unsubscribe_with_stats_counts_what_was_queued_as_dropped
+    _received, subscription = slow_subscriber(queue: 100)
+    final = within(30) do
+      49.times { log_event(@logger) }
+      subscription.unsubscribe_with_stats
+    end
+    # Event 1 is inside the block (counted once the call returns), 49 were queued.
+    assert_equal 49, final.dropped
+    assert_includes [0, 1], final.delivered
+    assert_equal 0, final.failed
+    assert_nil subscription.unsubscribe_with_stats, 'already ended'
+    assert_nil @logger.unsubscribe_with_stats(subscription.id)
+    refute subscription.unsubscribe
+    open_gates
+  end
+
+  def test_unsubscribe_with_stats_of_a_synchronous_subscription
+    seen = []
+    subscription = @logger.subscribe { |event| seen << event.seq }
+    3.times { log_event(@logger) }
+    assert_equal AuditLogger::Subscription::Stats.new(delivered: 3, failed: 0, dropped: 0),
+                 @logger.unsubscribe_with_stats(subscription)
+    log_event(@logger)
+    assert_equal [1, 2, 3], seen
+  end
+
   def test_producer_never_waits_for_a_stuck_subscriber
     %i[drop_oldest drop_newest].each do |overflow|
       AuditLogger.open(capacity: 10_000) do |logger|

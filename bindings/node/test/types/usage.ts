@@ -28,11 +28,16 @@ for (const e of events) {
   const name: 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL' = e.severity;
   const value: 10 | 20 | 30 | 40 = e.severityValue;
   const reason = e.details.reason;
-  void [when, micros, name, value, reason, e.detailsJson, e.seq];
+  const line: string = e.json;
+  void [when, micros, name, value, reason, e.detailsJson, e.seq, line];
 }
 const one: AuditEvent | undefined = logger.get(seq);
 const recent: AuditEvent[] = logger.recent(5);
 const doc: string = logger.exportJson();
+const matches: string = logger.queryJson({ actor: 'alice' });
+const limited = new AuditLogger({ maxDocumentBytes: 1 << 20 });
+limited.close();
+void matches;
 const imported: number = small.importJson(doc) + small.importJson(JSON.parse(doc) as object[]);
 const counters: number[] = [logger.count, logger.capacity, logger.evicted, logger.appended];
 
@@ -56,6 +61,11 @@ try {
 } catch (err) {
   if (err instanceof AuditError && err.status === 'INVALID_SEVERITY' && err.code === Status.INVALID_SEVERITY) {
     failures.push([err.detail, undefined]);
+  }
+  if (err instanceof AuditError && err.code === 'ENOENT') {
+    const errno: number | undefined = err.errno;
+    const where: [string | undefined, string | undefined, number] = [err.path, err.syscall, err.statusCode];
+    void [errno, where, Status.TOO_DEEP];
   }
 }
 

@@ -13,8 +13,11 @@ class AuditLogger
   #   severity      :info, :warning, :error or :critical
   #   details       Hash (frozen, keys in the order logged)
   #   details_json  String, details as the library stores it (compact JSON)
+  #   json_line     String, the whole event as the library writes it
+  #                 (audit_event_to_json): an element of the export, compact;
+  #                 #to_json returns it, so JSON.generate(events) is the export's content
   Event = Struct.new(:seq, :timestamp, :timestamp_us, :actor, :action, :resource, :outcome,
-                     :severity, :details, :details_json, keyword_init: true) do
+                     :severity, :details, :details_json, :json_line, keyword_init: true) do
     # Copies the event behind a borrowed `const AuditEvent *`.
     def self.from_native(pointer)
       micros = Native.audit_event_timestamp(pointer)
@@ -28,8 +31,21 @@ class AuditLogger
           outcome: field(Native.audit_event_outcome(pointer)),
           severity: AuditLogger.severity_symbol(Native.audit_event_severity(pointer)),
           details: JSON.parse(details_json, freeze: true),
-          details_json: details_json).freeze
+          details_json: details_json,
+          json_line: line(pointer)).freeze
     end
+
+    # The library's JSON for the event (JSON.generate calls this).
+    def to_json(*_args)
+      json_line
+    end
+
+    def self.line(pointer)
+      out = FFI::MemoryPointer.new(:pointer)
+      Error.check(Native.audit_event_to_json(pointer, out))
+      Native.take_text(out.read_pointer).freeze
+    end
+    private_class_method :line
 
     def self.field(pointer)
       Native.text(pointer).freeze

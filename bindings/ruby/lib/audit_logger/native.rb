@@ -89,6 +89,7 @@ class AuditLogger
 
     # Status, version, severity names: static strings, no logger.
     attach_function :audit_last_error_message, [], :pointer
+    attach_function :audit_last_error_errno, [], :int32
     attach_function :audit_status_str, [:status], :pointer
     attach_function :audit_version, [], :pointer
     attach_function :audit_severity_name, [:uint32], :pointer
@@ -98,7 +99,8 @@ class AuditLogger
     # Configuration builder.
     attach_function :audit_config_new, [], :config
     attach_function :audit_config_free, [:config], :void
-    %i[capacity max_field_bytes max_details_bytes max_details_depth max_total_bytes].each do |setting|
+    %i[capacity max_field_bytes max_details_bytes max_details_depth max_total_bytes
+       max_document_bytes].each do |setting|
       attach_function :"audit_config_set_#{setting}", %i[config size_t], :status
     end
 
@@ -125,14 +127,17 @@ class AuditLogger
     %i[actor action resource outcome details].each do |field|
       attach_function :"audit_event_#{field}", [:event], :pointer
     end
+    attach_function :audit_event_to_json, %i[event pointer], :status
 
     # The logger: every call releases the GVL (see above).
+    attach_function :audit_logger_new, %i[size_t pointer], :status, blocking: true
     attach_function :audit_logger_new_with_config, %i[config pointer], :status, blocking: true
     attach_function :audit_logger_free, [:logger], :void, blocking: true
     attach_function :audit_log,
                     %i[logger pointer pointer pointer pointer uint32 pointer pointer], :status,
                     blocking: true
     attach_function :audit_query, %i[logger filter pointer], :status, blocking: true
+    attach_function :audit_query_json, %i[logger filter pointer], :status, blocking: true
     attach_function :audit_get, %i[logger uint64 pointer], :status, blocking: true
     attach_function :audit_recent, %i[logger size_t pointer], :status, blocking: true
     attach_function :audit_export_json, %i[logger pointer pointer], :status, blocking: true
@@ -148,6 +153,7 @@ class AuditLogger
     # Waits for queued subscribers, whose blocks need the GVL to finish.
     attach_function :audit_flush, %i[logger uint32], :status, blocking: true
     attach_function :audit_unsubscribe, %i[logger uint64], :status, blocking: true
+    attach_function :audit_unsubscribe_with_stats, %i[logger uint64 pointer], :status, blocking: true
     attach_function :audit_subscription_stats, %i[logger uint64 pointer], :status, blocking: true
 
     # A borrowed NUL-terminated C string as a UTF-8 Ruby String (nil for NULL).

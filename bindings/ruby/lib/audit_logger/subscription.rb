@@ -42,6 +42,12 @@ class AuditLogger
       @logger.unsubscribe(self)
     end
 
+    # Like #unsubscribe, returning the final Stats (events still queued
+    # counted as dropped), or nil if it had already ended.
+    def unsubscribe_with_stats
+      @logger.unsubscribe_with_stats(self)
+    end
+
     # The subscription's counters (a Stats); raises NotFoundError once it has ended.
     def stats
       @logger.subscription_stats(self)
