@@ -41,6 +41,7 @@ mod recover;
 mod retention;
 mod scan;
 mod segment;
+mod verify;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,12 @@ pub use lock::LOCK_FILE;
 pub use reader::{Frame, Frames, Reader};
 pub use recover::{Recovery, RemovedSegment, Truncation};
 pub use segment::{Fault, FaultInjector, FileOp};
+pub use verify::{
+    export_proofs, inspect_journal, journal_origin, line_seq, parse_event_line, parse_export,
+    read_journal_events, verify_export, verify_journal, CheckpointInfo, ExportWriter, Follower,
+    JournalReport, JournalSummary, ProofExport, ReadSummary, SegmentSummary, Selection, TornTail,
+    Verdict,
+};
 
 use header::SEGMENT_MAGIC;
 use lock::DirLock;
