@@ -56,6 +56,22 @@
 #define AUDIT_FSYNC_ALWAYS 3
 
 /**
+ * Verdict of `audit_journal_verify`: every event is sealed and verifies.
+ */
+#define AUDIT_VERIFY_VALID 0
+
+/**
+ * Verdict: everything sealed verifies, but events (or torn bytes) follow the
+ * last checkpoint, which nothing vouches for yet.
+ */
+#define AUDIT_VERIFY_UNSEALED_TAIL 1
+
+/**
+ * Verdict: tampering or damage was found (see the report's findings).
+ */
+#define AUDIT_VERIFY_TAMPERED 2
+
+/**
  * Severity INFO: routine activity.
  */
 #define AUDIT_SEVERITY_INFO 10
@@ -705,6 +721,32 @@ AuditStatus audit_filter_set_limit(struct AuditFilter *filter, size_t n);
  * `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
  */
 AuditStatus audit_journal_stats(const struct AuditLogger *logger, struct AuditJournalStats *out_stats);
+
+/**
+ * Verifies the journal in the directory `dir` against the trust anchor
+ * `anchor` (the path of the `anchor.pub` file kept out of band, or the
+ * base64 public key itself). It reads the journal without locking or
+ * changing it (a live writer may keep writing) and checks every frame,
+ * every checkpoint's signature by its own epoch's key as certified by the
+ * previous checkpoint from the anchor on, the Merkle roots and the sizes.
+ *
+ * Writes the verdict (`AUDIT_VERIFY_*`) to `*out_verdict` and, if
+ * `out_report_json` is not NULL, a JSON report to it (free with
+ * `audit_string_free`): `{"verdict", "log_id", "segments", "events_verified",
+ * "events_unsealed", "checkpoints", "epochs", "findings": [{"class", "seq",
+ * "last_seq", "epoch", "segment", "offset", "detail"}]}`; classes are
+ * modified, deleted, gap, reordered, unsealed-tail, missing-checkpoint,
+ * wrong-epoch-key, resigned, inconsistent-size, malformed.
+ * A verdict is a successful call: `AUDIT_OK` even when tampering was found.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (an anchor
+ * that is neither a readable anchor file nor a base64 Ed25519 key),
+ * `AUDIT_ERR_IO` (not a journal, unreadable). Thread-safe.
+ *
+ * # Safety
+ * `dir` and `anchor` are NULL or NUL-terminated; `out_verdict` is NULL or
+ * writable; `out_report_json` is NULL or writable.
+ */
+AuditStatus audit_journal_verify(const char *dir, const char *anchor, uint32_t *out_verdict, char **out_report_json);
 
 /**
  * Makes a logger keeping the newest `capacity` events (other settings default)

@@ -34,6 +34,6 @@
 
 pub mod core;
 pub mod ffi;
-pub mod journal;
 pub mod forward;
+pub mod journal;
 pub mod seal;

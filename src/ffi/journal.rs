@@ -1,10 +1,14 @@
 //! The journal: its counters, and verification of a journal directory.
 
+use std::ffi::c_char;
+use std::path::Path;
+
 use super::boundary::status;
 use super::status::{AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND};
-use super::strings::{arg, out};
+use super::strings::{arg, out, owned, path_arg, str_arg};
 use crate::core::AuditLogger;
-use crate::journal::journal_stats;
+use crate::journal::{journal_stats, verify_journal, Verdict};
+use crate::seal::keys::{parse_anchor, read_anchor};
 
 /// A journal's counters, size-tagged: set `struct_size` to
 /// `sizeof(AuditJournalStats)` before calling `audit_journal_stats`; fields
@@ -71,6 +75,95 @@ pub unsafe extern "C" fn audit_journal_stats(
                 failing: u64::from(stats.failing.is_some()),
             },
         );
+        Ok(())
+    })
+}
+
+/// Verdict of `audit_journal_verify`: every event is sealed and verifies.
+pub const AUDIT_VERIFY_VALID: u32 = 0;
+/// Verdict: everything sealed verifies, but events (or torn bytes) follow the
+/// last checkpoint, which nothing vouches for yet.
+pub const AUDIT_VERIFY_UNSEALED_TAIL: u32 = 1;
+/// Verdict: tampering or damage was found (see the report's findings).
+pub const AUDIT_VERIFY_TAMPERED: u32 = 2;
+
+/// Verifies the journal in the directory `dir` against the trust anchor
+/// `anchor` (the path of the `anchor.pub` file kept out of band, or the
+/// base64 public key itself). It reads the journal without locking or
+/// changing it (a live writer may keep writing) and checks every frame,
+/// every checkpoint's signature by its own epoch's key as certified by the
+/// previous checkpoint from the anchor on, the Merkle roots and the sizes.
+///
+/// Writes the verdict (`AUDIT_VERIFY_*`) to `*out_verdict` and, if
+/// `out_report_json` is not NULL, a JSON report to it (free with
+/// `audit_string_free`): `{"verdict", "log_id", "segments", "events_verified",
+/// "events_unsealed", "checkpoints", "epochs", "findings": [{"class", "seq",
+/// "last_seq", "epoch", "segment", "offset", "detail"}]}`; classes are
+/// modified, deleted, gap, reordered, unsealed-tail, missing-checkpoint,
+/// wrong-epoch-key, resigned, inconsistent-size, malformed.
+/// A verdict is a successful call: `AUDIT_OK` even when tampering was found.
+/// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (an anchor
+/// that is neither a readable anchor file nor a base64 Ed25519 key),
+/// `AUDIT_ERR_IO` (not a journal, unreadable). Thread-safe.
+///
+/// # Safety
+/// `dir` and `anchor` are NULL or NUL-terminated; `out_verdict` is NULL or
+/// writable; `out_report_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_journal_verify(
+    dir: *const c_char,
+    anchor: *const c_char,
+    out_verdict: *mut u32,
+    out_report_json: *mut *mut c_char,
+) -> AuditStatus {
+    status(|| {
+        let dir = path_arg(dir, "dir")?;
+        let anchor = str_arg(anchor, "anchor")?;
+        let out_verdict = out(out_verdict, "out_verdict")?;
+        let key = read_anchor(Path::new(anchor))
+            .or_else(|_| parse_anchor(anchor))
+            .map_err(|e| {
+                Failure::new(
+                    AUDIT_ERR_INVALID_ARGUMENT,
+                    format!("anchor is neither an anchor file nor a base64 public key: {e}"),
+                )
+            })?;
+        let checked = verify_journal(dir, &key).map_err(crate::core::Error::from)?;
+        let verdict = match checked.verdict() {
+            Verdict::Valid => AUDIT_VERIFY_VALID,
+            Verdict::UnsealedTail => AUDIT_VERIFY_UNSEALED_TAIL,
+            _ => AUDIT_VERIFY_TAMPERED,
+        };
+        if let Some(out_json) = out_report_json.as_mut() {
+            let r = &checked.report;
+            let findings: Vec<_> = r
+                .findings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "class": f.class.name(),
+                        "seq": f.seq,
+                        "last_seq": f.last_seq,
+                        "epoch": f.epoch,
+                        "segment": f.location.segment,
+                        "offset": f.location.offset,
+                        "detail": f.detail,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "verdict": checked.verdict().name(),
+                "log_id": checked.log_id.to_string(),
+                "segments": checked.segments,
+                "events_verified": r.events_verified,
+                "events_unsealed": r.events_unsealed,
+                "checkpoints": r.checkpoints,
+                "epochs": r.epochs,
+                "findings": findings,
+            });
+            *out_json = owned(doc.to_string());
+        }
+        *out_verdict = verdict;
         Ok(())
     })
 }

@@ -110,7 +110,9 @@ impl Backlog {
     pub(crate) fn wait(&self, timeout: Duration) {
         let mut state = self.state.lock();
         if !state.wake && !state.closing {
-            let _ = self.filled.wait_until(&mut state, std::time::Instant::now() + timeout);
+            let _ = self
+                .filled
+                .wait_until(&mut state, std::time::Instant::now() + timeout);
         }
         state.wake = false;
     }

@@ -41,6 +41,7 @@ mod recover;
 mod retention;
 mod scan;
 mod segment;
+mod verify;
 mod writer;
 
 use std::fmt;
@@ -56,7 +57,13 @@ pub use lock::LOCK_FILE;
 pub use reader::{Frame, Frames, Reader};
 pub use recover::{Recovery, RemovedSegment, Truncation};
 pub use segment::{Fault, FaultInjector, FileOp};
-pub use writer::{journal_stats, open_logger, origin_of, Fsync, JournalConfig, JournalStats};
+pub use verify::{
+    export_proofs, inspect_journal, journal_origin, line_seq, parse_event_line, parse_export,
+    read_journal_events, verify_export, verify_journal, CheckpointInfo, ExportWriter, Follower,
+    JournalReport, JournalSummary, ProofExport, ReadSummary, SegmentSummary, Selection, TornTail,
+    Verdict,
+};
+pub use writer::{journal_stats, open_logger, Fsync, JournalConfig, JournalStats};
 
 use header::SEGMENT_MAGIC;
 use lock::DirLock;

@@ -26,7 +26,7 @@ use crate::core::{
 use crate::seal::merkle::{leaf_hash, Frontier};
 use crate::seal::{Checkpoint, KeyChain};
 
-use super::{FrameKind, Journal, LogId, Options, Reader};
+use super::{FrameKind, Journal, Options, Reader};
 
 /// When events reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,11 +114,6 @@ pub struct JournalStats {
     /// Why writing fails now (the disk is full, ...), if it does: new events
     /// are refused until a retry succeeds.
     pub failing: Option<String>,
-}
-
-/// The origin of a journal's checkpoints.
-pub fn origin_of(log_id: LogId) -> String {
-    format!("audit-logger/{log_id}")
 }
 
 /// What the producers and the writer share.
@@ -230,7 +225,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
         durable: Condvar::new(),
         fsync: journal.fsync,
     });
-    let origin = origin_of(disk.log_id());
+    let origin = super::journal_origin(disk.log_id());
     let settings = journal.clone();
     // Under `batch`, at most one batch may wait unwritten: a crash of the
     // process then loses at most that many acknowledged events.

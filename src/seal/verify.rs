@@ -50,7 +50,7 @@
 //! valid either way.
 
 use super::checkpoint::{Checkpoint, PublicKey};
-use super::merkle::{leaf_hash, Frontier};
+use super::merkle::{leaf_hash, Frontier, Hash};
 use crate::core::{Error, ErrorKind, Result};
 
 /// Where an item sits, as the caller named it: a segment (file) and a byte
@@ -222,6 +222,7 @@ pub struct Verifier {
     expected_key: PublicKey,
     last: Option<CheckpointSummary>,
     last_size: Option<u64>,
+    last_root: Option<Hash>,
     // The tree.
     frontier: Frontier,
     poisoned: bool,
@@ -255,6 +256,7 @@ impl Verifier {
             expected_key: anchor,
             last: None,
             last_size: None,
+            last_root: None,
             frontier: Frontier::new(),
             poisoned: false,
             resume: None,
@@ -305,6 +307,77 @@ impl Verifier {
 
     fn push(&mut self, order: u64, finding: Finding) {
         self.findings.push((order, finding));
+    }
+
+    /// Records a finding the caller made at this point of the stream (damage
+    /// the storage layer found, a frame that is not an event line, ...), so
+    /// that the report lists it in stream order with the verifier's own.
+    pub fn note(&mut self, finding: Finding) {
+        self.order += 1;
+        let order = self.order;
+        self.push(order, finding);
+    }
+
+    /// The number of leaves fed so far (with a resumed frontier's).
+    pub fn leaves(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// Checks a frontier stored mid-stream (the journal keeps the frontier of
+    /// everything before a segment in the segment's header): call it where
+    /// that segment starts, before its first item. The frontier must describe
+    /// the leaves fed so far: its size must equal their number and its root
+    /// their root. After an earlier root mismatch the leaves fed are not
+    /// trusted, and the frontier is compared with the last checkpoint instead
+    /// (when it has the frontier's size). A different size is
+    /// [`FindingClass::InconsistentSize`], a different root
+    /// [`FindingClass::Modified`], both located at `segment`/`offset`.
+    /// Returns whether the frontier agreed (or could not be compared).
+    pub fn check_frontier(&mut self, frontier: &Frontier, segment: &str, offset: u64) -> bool {
+        let reference = if !self.poisoned {
+            Some((
+                self.frontier.size(),
+                self.frontier.root(),
+                "the events before it",
+            ))
+        } else {
+            match (self.last_size, self.last_root) {
+                (Some(size), Some(root)) => Some((size, root, "the last checkpoint")),
+                _ => None,
+            }
+        };
+        let Some((size, root, what)) = reference else {
+            return true;
+        };
+        let here = Location::new(segment, offset);
+        let epoch = self.last.as_ref().map(|c| c.epoch);
+        let (class, detail) = if frontier.size() != size {
+            (
+                FindingClass::InconsistentSize,
+                format!(
+                    "the frontier stored at {here} covers {} leaves, {what} {size}",
+                    frontier.size()
+                ),
+            )
+        } else if frontier.root() != root {
+            (
+                FindingClass::Modified,
+                format!(
+                    "the frontier stored at {here} ({size} leaves) does not match the root of {what}"
+                ),
+            )
+        } else {
+            return true;
+        };
+        self.note(Finding {
+            class,
+            seq: None,
+            last_seq: None,
+            epoch,
+            location: here,
+            detail,
+        });
+        false
     }
 
     /// Feeds one event: its seq (as parsed from the line) and the stored line
@@ -504,6 +577,7 @@ impl Verifier {
             self.push(order, f);
         }
         self.last_size = Some(b.size);
+        self.last_root = Some(b.root);
         self.last = Some(CheckpointSummary {
             epoch: b.epoch,
             size: b.size,
@@ -688,5 +762,141 @@ impl Verifier {
         self.report.findings = self.findings.into_iter().map(|(_, f)| f).collect();
         self.report.last_checkpoint = self.last;
         self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::checkpoint::{public_key_of, CheckpointBody};
+
+    const ORIGIN: &str = "audit-logger/00112233445566778899aabbccddeeff";
+
+    fn seed(e: u64) -> [u8; 32] {
+        [e as u8 + 1; 32]
+    }
+
+    fn checkpoint(epoch: u64, f: &Frontier) -> String {
+        CheckpointBody {
+            origin: ORIGIN.into(),
+            size: f.size(),
+            root: f.root(),
+            epoch,
+            time: 1,
+            next_key: public_key_of(&seed(epoch + 1)),
+            is_final: false,
+        }
+        .sign(&seed(epoch))
+        .unwrap()
+        .to_text()
+    }
+
+    fn line(seq: u64) -> String {
+        format!(r#"{{"seq":{seq}}}"#)
+    }
+
+    /// Four events, a checkpoint, then the frontier check of a segment
+    /// starting there, then four more and a checkpoint.
+    fn run(frontier_of: impl Fn(&Frontier) -> Frontier, damage_first: bool) -> Report {
+        let mut v = Verifier::new(public_key_of(&seed(0)), Some(ORIGIN));
+        let mut f = Frontier::new();
+        for seq in 1..=4 {
+            let l = line(seq);
+            f.push(leaf_hash(l.as_bytes()));
+            let stored = if damage_first && seq == 2 {
+                line(99)
+            } else {
+                l
+            };
+            v.event(seq, stored.as_bytes(), "a", seq * 10);
+        }
+        v.checkpoint(&checkpoint(0, &f), "a", 50);
+        v.check_frontier(&frontier_of(&f), "b", 0);
+        for seq in 5..=8 {
+            let l = line(seq);
+            f.push(leaf_hash(l.as_bytes()));
+            v.event(seq, l.as_bytes(), "b", seq * 10);
+        }
+        v.checkpoint(&checkpoint(1, &f), "b", 90);
+        v.finish()
+    }
+
+    #[test]
+    fn a_matching_frontier_passes() {
+        let r = run(Frontier::clone, false);
+        assert!(r.is_valid(), "{:#?}", r.findings);
+        assert_eq!(r.events_verified, 8);
+    }
+
+    #[test]
+    fn a_frontier_of_another_size_or_root_is_located() {
+        let r = run(|_| Frontier::new(), false);
+        assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+        let f = &r.findings[0];
+        assert_eq!(f.class, FindingClass::InconsistentSize);
+        assert_eq!(f.location, Location::new("b", 0));
+        let r = run(
+            |f| {
+                let mut other = Frontier::new();
+                for _ in 0..f.size() {
+                    other.push([7; 32]);
+                }
+                other
+            },
+            false,
+        );
+        assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+        assert_eq!(r.findings[0].class, FindingClass::Modified);
+        assert_eq!(r.findings[0].location, Location::new("b", 0));
+        assert_eq!(r.findings[0].epoch, Some(0));
+    }
+
+    #[test]
+    fn after_a_root_mismatch_the_frontier_is_compared_with_the_checkpoint() {
+        // The stored events of epoch 0 were changed: the genuine frontier
+        // still matches the signed checkpoint, so no second finding.
+        let r = run(Frontier::clone, true);
+        assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+        assert_eq!(r.findings[0].class, FindingClass::Modified);
+        assert_eq!(r.findings[0].seq, Some(1));
+        let r = run(|_| Frontier::new(), true);
+        assert_eq!(r.findings.len(), 2, "{:#?}", r.findings);
+        assert_eq!(r.findings[1].class, FindingClass::InconsistentSize);
+    }
+
+    #[test]
+    fn notes_keep_stream_order() {
+        let mut v = Verifier::new(public_key_of(&seed(0)), Some(ORIGIN));
+        v.event(1, line(1).as_bytes(), "a", 0);
+        v.note(Finding {
+            class: FindingClass::Modified,
+            seq: Some(2),
+            last_seq: None,
+            epoch: None,
+            location: Location::new("a", 10),
+            detail: "damaged frame".into(),
+        });
+        v.event(3, line(3).as_bytes(), "a", 20);
+        let r = v.finish();
+        let classes: Vec<_> = r.findings.iter().map(|f| f.class).collect();
+        assert_eq!(
+            classes,
+            [
+                FindingClass::Modified,
+                FindingClass::Gap,
+                FindingClass::UnsealedTail
+            ]
+        );
+    }
+
+    #[test]
+    fn leaves_counts_the_resumed_frontier() {
+        let mut f = Frontier::new();
+        f.push([1; 32]);
+        f.push([2; 32]);
+        let mut v = Verifier::new([0; 32], None);
+        v.resume_from(f, "a", 0).unwrap();
+        v.event(3, b"x", "a", 0);
+        assert_eq!(v.leaves(), 3);
     }
 }

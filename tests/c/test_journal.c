@@ -7,6 +7,7 @@
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -76,6 +77,35 @@ static void test_durable_restore_and_lock(const char *dir) {
     CHECK(seq == 151);
     audit_logger_free(log);
     audit_config_free(cfg);
+
+    /* The closed journal is sealed to the end and verifies from its anchor. */
+    char anchor[700], *report = NULL;
+    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
+    uint32_t verdict = 99;
+    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
+    CHECK(verdict == AUDIT_VERIFY_VALID);
+    CHECK(report != NULL && strstr(report, "\"events_verified\":151") != NULL);
+    audit_string_free(report);
+    CHECK_FAIL(audit_journal_verify(dir, "not a key", &verdict, NULL), AUDIT_ERR_INVALID_ARGUMENT);
+
+    /* Change one byte of one event ("alice" -> "alicf"): the seal says so. */
+    char segment[700];
+    snprintf(segment, sizeof segment, "%s/00000000000000000001.seg", dir);
+    FILE *f = fopen(segment, "r+b");
+    if (!CHECK(f != NULL)) return;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    char *hit = memmem(buf, n, "alice", 5);
+    if (CHECK(hit != NULL)) {
+        fseek(f, (long)(hit - buf) + 4, SEEK_SET);
+        fputc('f', f);
+    }
+    fclose(f);
+    report = NULL;
+    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
+    CHECK(verdict == AUDIT_VERIFY_TAMPERED);
+    CHECK(report != NULL && strstr(report, "\"findings\":[{") != NULL);
+    audit_string_free(report);
 }
 
 static void test_full_disk(const char *dir) {
