@@ -7,7 +7,11 @@
 # Suites: the Rust stress, fault, property and fuzz-replay tests (release
 # build), and the C stress program plain (4 x 250,000 events), under valgrind
 # (small mode, 4 x 5,000) and under AddressSanitizer + UndefinedBehaviorSanitizer
-# (4 x 250,000). About 5 minutes on 2 cores once the release build is cached.
+# (4 x 250,000); the reliability program (thread teardown, errno, ordering,
+# 1,000 forks while logging) plainly and against the ASan-instrumented library
+# (tests/sanitizer/run.sh); the journal crash loop (5,000 SIGKILLs under
+# fsync always, 500 under batch) and the seal's tamper corpora. About 12
+# minutes on 2 cores once the release build is cached.
 # Exits non-zero if any suite failed; the report is written either way and
 # says so. --no-write prints the report instead of writing it.
 set -uo pipefail
@@ -77,6 +81,15 @@ run c-asan-build gcc -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=undefined "${cflags[@]}" -o "$work/stress-asan"
 run c-asan env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$work/stress-asan"
+
+run c-reliability-build gcc -O2 -std=c11 -Wall -Wextra -Werror -I include -I tests/c \
+    tests/c/test_reliability.c -L target/release -laudit_logger -lpthread \
+    "-Wl,-rpath,$repo/target/release" -o "$work/test_reliability"
+run c-reliability "$work/test_reliability" 1000
+run instrumented bash tests/sanitizer/run.sh "$work/instrumented"
+run crash env AUDIT_CRASH_KILLS=5000 cargo test --release --test journal_logger -- --nocapture \
+    a_process_killed under_batch
+run tamper cargo test --release --test seal --test journal_verify -- --nocapture
 
 # ------------------------------------------------------------------ the figures
 
@@ -217,6 +230,11 @@ $(nproc) cores, $(rustc --version | cut -d' ' -f1-2), $(gcc --version | head -n 
 | Rust suites | $(counts "$R") | $t_all |
 | valgrind (C stress, 4 × 5,000) | $(vg 'ERROR SUMMARY'); $(vg 'definitely lost'); $(vg 'indirectly lost'); checks: $(c_summary "$V") | $t_valgrind |
 | AddressSanitizer + UBSan (C stress, 4 × 250,000) | ${asan_reports:-?} sanitizer reports (leak checking on); checks: $(c_summary "$A") | $t_asan |
+| Forks while 2 threads log and 2 queued subscriptions deliver | $(fig "$work/c-reliability.txt" 'RELIABILITY fork' forks) forks, $(fig "$work/c-reliability.txt" 'RELIABILITY fork' hung) hung, $(fig "$work/c-reliability.txt" 'RELIABILITY fork' failed) failed; checks: $(c_summary "$work/c-reliability.txt") | \`tests/c/test_reliability.c\` |
+| C harness, stress and reliability against the ASan-instrumented library | $(grep -cE '^[0-9]+ passed, 0 failed$' "$work/instrumented.txt") of 4 programs clean; $(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$work/instrumented.txt") sanitizer reports | \`tests/sanitizer/run.sh build\` |
+| Journal crash loop, fsync always | $(fig "$work/crash.txt" 'policy=Always' kills) SIGKILLs at random moments, $(fig "$work/crash.txt" 'policy=Always' acknowledged) events acknowledged, **$(fig "$work/crash.txt" 'policy=Always' lost) lost**, chain verifies ($(fig "$work/crash.txt" 'policy=Always' verified) sealed events) | \`AUDIT_CRASH_KILLS=5000 cargo test --release --test journal_logger\` |
+| Journal crash loop, fsync batch (100 events / 20 ms) | $(fig "$work/crash.txt" 'policy=Batch' kills) kills, $(fig "$work/crash.txt" 'policy=Batch' lost) of $(fig "$work/crash.txt" 'policy=Batch' acknowledged) acknowledged events lost, at most $(fig "$work/crash.txt" 'policy=Batch' worst_kill) in one kill (the bound: 2 batches) | same |
+| Seal and journal verification tests | $(counts "$work/tamper.txt") | \`cargo test --release --test seal --test journal_verify\` |
 | Wall time | Rust suites $(seconds rust) s, C stress $(seconds c-stress) s, valgrind $(seconds c-valgrind) s, sanitizers $(seconds c-asan) s | $t_all |
 
 ## Known library bugs
