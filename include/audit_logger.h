@@ -592,126 +592,6 @@ const char *audit_event_details(const struct AuditEvent *event);
 AuditStatus audit_event_to_json(const struct AuditEvent *event, char **out_json);
 
 /**
- * A filter that matches every event. Owned: release with `audit_filter_free`.
- * NULL only if a panic was caught.
- */
-struct AuditFilter *audit_filter_new(void);
-
-/**
- * Releases a filter. NULL is a no-op.
- *
- * # Safety
- * `filter` is NULL or from `audit_filter_new` and not yet freed.
- */
-void audit_filter_free(struct AuditFilter *filter);
-
-/**
- * Matches events whose actor equals `actor` exactly. The string is copied. NULL
- * removes the criterion; "" matches only events whose actor is empty.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
- * the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread; `actor` is NULL or
- * NUL-terminated.
- */
-AuditStatus audit_filter_set_actor(struct AuditFilter *filter, const char *actor);
-
-/**
- * Matches events whose action equals `action` exactly. The string is copied. NULL
- * removes the criterion; "" matches only events whose action is empty.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
- * the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread; `action` is NULL or
- * NUL-terminated.
- */
-AuditStatus audit_filter_set_action(struct AuditFilter *filter, const char *action);
-
-/**
- * Matches events whose resource equals `resource` exactly. The string is copied. NULL
- * removes the criterion; "" matches only events whose resource is empty.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
- * the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread; `resource` is NULL or
- * NUL-terminated.
- */
-AuditStatus audit_filter_set_resource(struct AuditFilter *filter, const char *resource);
-
-/**
- * Matches events whose outcome equals `outcome` exactly. The string is copied. NULL
- * removes the criterion; "" matches only events whose outcome is empty.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
- * the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread; `outcome` is NULL or
- * NUL-terminated.
- */
-AuditStatus audit_filter_set_outcome(struct AuditFilter *filter, const char *outcome);
-
-/**
- * Matches events with severity at least `severity`.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
- * or 40); on error the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_min_severity(struct AuditFilter *filter, uint32_t severity);
-
-/**
- * Matches events with severity at most `severity`.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
- * or 40); on error the filter is unchanged.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_max_severity(struct AuditFilter *filter, uint32_t severity);
-
-/**
- * Matches events with timestamp >= `micros` (microseconds since the Unix epoch, UTC).
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_since(struct AuditFilter *filter, int64_t micros);
-
-/**
- * Matches events with timestamp <= `micros` (microseconds since the Unix epoch, UTC).
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_until(struct AuditFilter *filter, int64_t micros);
-
-/**
- * Matches events with a sequence number greater than `seq`: pass the last seq
- * you have read to resume; a gap between it and the first seq returned counts
- * the events evicted before you read them.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_after_seq(struct AuditFilter *filter, uint64_t seq);
-
-/**
- * Keeps only the newest `n` matches (still returned oldest first); 0 keeps none.
- * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
- *
- * # Safety
- * `filter` is NULL or live and not used by another thread.
- */
-AuditStatus audit_filter_set_limit(struct AuditFilter *filter, size_t n);
-
-/**
  * Writes the counters of `logger`'s journal into `*out_stats`, whose
  * `struct_size` the caller has set. Thread-safe.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
@@ -942,6 +822,126 @@ uint64_t audit_logger_evicted(const struct AuditLogger *logger);
 uint64_t audit_logger_appended(const struct AuditLogger *logger);
 
 /**
+ * A filter that matches every event. Owned: release with `audit_filter_free`.
+ * NULL only if a panic was caught.
+ */
+struct AuditFilter *audit_filter_new(void);
+
+/**
+ * Releases a filter. NULL is a no-op.
+ *
+ * # Safety
+ * `filter` is NULL or from `audit_filter_new` and not yet freed.
+ */
+void audit_filter_free(struct AuditFilter *filter);
+
+/**
+ * Matches events whose actor equals `actor` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose actor is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `actor` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_actor(struct AuditFilter *filter, const char *actor);
+
+/**
+ * Matches events whose action equals `action` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose action is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `action` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_action(struct AuditFilter *filter, const char *action);
+
+/**
+ * Matches events whose resource equals `resource` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose resource is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `resource` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_resource(struct AuditFilter *filter, const char *resource);
+
+/**
+ * Matches events whose outcome equals `outcome` exactly. The string is copied. NULL
+ * removes the criterion; "" matches only events whose outcome is empty.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (filter), `AUDIT_ERR_INVALID_UTF8`; on error
+ * the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread; `outcome` is NULL or
+ * NUL-terminated.
+ */
+AuditStatus audit_filter_set_outcome(struct AuditFilter *filter, const char *outcome);
+
+/**
+ * Matches events with severity at least `severity`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+ * or 40); on error the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_min_severity(struct AuditFilter *filter, uint32_t severity);
+
+/**
+ * Matches events with severity at most `severity`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_SEVERITY` (not 10, 20, 30
+ * or 40); on error the filter is unchanged.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_max_severity(struct AuditFilter *filter, uint32_t severity);
+
+/**
+ * Matches events with timestamp >= `micros` (microseconds since the Unix epoch, UTC).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_since(struct AuditFilter *filter, int64_t micros);
+
+/**
+ * Matches events with timestamp <= `micros` (microseconds since the Unix epoch, UTC).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_until(struct AuditFilter *filter, int64_t micros);
+
+/**
+ * Matches events with a sequence number greater than `seq`: pass the last seq
+ * you have read to resume; a gap between it and the first seq returned counts
+ * the events evicted before you read them.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_after_seq(struct AuditFilter *filter, uint64_t seq);
+
+/**
+ * Keeps only the newest `n` matches (still returned oldest first); 0 keeps none.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `filter` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_filter_set_limit(struct AuditFilter *filter, size_t n);
+
+/**
  * The static upper-case name of `severity` ("INFO", "WARNING", "ERROR",
  * "CRITICAL"), or NULL (with the last error set) if it is not 10, 20, 30 or 40.
  * Never freed. Thread-safe.
@@ -959,16 +959,16 @@ const char *audit_severity_name(uint32_t severity);
 AuditStatus audit_severity_from_name(const char *name, uint32_t *out_severity);
 
 /**
- * The library version, "MAJOR.MINOR.PATCH", equal to the
- * `AUDIT_LOGGER_VERSION_*` macros of the header it was built with. Static.
- */
-const char *audit_version(void);
-
-/**
  * A static, NUL-terminated description of `status`; never NULL, never freed.
  * Unknown codes give "unknown status". Thread-safe.
  */
 const char *audit_status_str(AuditStatus status);
+
+/**
+ * The library version, "MAJOR.MINOR.PATCH", equal to the
+ * `AUDIT_LOGGER_VERSION_*` macros of the header it was built with. Static.
+ */
+const char *audit_version(void);
 
 /**
  * Releases a string this library returned as `char *`. NULL is a no-op.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::boundary::{status, value};
 use super::config::Config;
-use super::events::AuditEventList;
+use super::event::AuditEventList;
 use super::status::{AuditStatus, Failure};
 use super::strings::{arg, opt_str_arg, out, owned, path_arg, str_arg};
 use crate::core::{write_document, AuditLogger, Filter, NewEvent, Severity};

@@ -4,11 +4,11 @@
 
 pub mod boundary;
 pub mod config;
-pub mod events;
-pub mod filter;
+pub mod event;
 pub mod journal;
 pub mod logger;
+pub mod query;
 pub mod severity;
 pub mod status;
 pub mod strings;
-pub mod subscribe;
+pub mod subscribers;

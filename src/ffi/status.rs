@@ -112,3 +112,15 @@ pub extern "C" fn audit_status_str(status: AuditStatus) -> *const c_char {
         .unwrap_or(c"unknown status")
         .as_ptr()
 }
+
+/// The library version, "MAJOR.MINOR.PATCH", equal to the
+/// `AUDIT_LOGGER_VERSION_*` macros of the header it was built with. Static.
+#[no_mangle]
+pub extern "C" fn audit_version() -> *const c_char {
+    const VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => panic!("the version has no NUL"),
+        };
+    VERSION.as_ptr()
+}
