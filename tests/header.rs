@@ -21,7 +21,7 @@ fn header_version_matches_the_crate() {
     ] {
         assert!(header.contains(&format!("#define AUDIT_LOGGER_VERSION_{part} {value}\n")));
     }
-    let version = unsafe { std::ffi::CStr::from_ptr(audit_logger::ffi::severity::audit_version()) };
+    let version = unsafe { std::ffi::CStr::from_ptr(audit_logger::ffi::status::audit_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
 
