@@ -10,10 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use audit_logger::core::{AuditLogger, Config, ErrorKind, Filter, NewEvent, Severity};
-use audit_logger::journal::{journal_stats, open_logger, FrameKind, Fsync, JournalConfig, Reader};
+use audit_logger::journal::{
+    journal_stats, open_logger, verify_journal, Fsync, JournalConfig, Reader,
+};
 use audit_logger::seal::keys::read_anchor;
-use audit_logger::seal::proof::seq_of_line;
-use audit_logger::seal::{Report, Verifier};
+use audit_logger::seal::Report;
 
 fn event(actor: &str) -> NewEvent<'_> {
     NewEvent {
@@ -37,22 +38,7 @@ fn config(dir: &Path, fsync: Fsync) -> JournalConfig {
 /// Verifies the whole journal in `dir` against its anchor file.
 fn verify(dir: &Path) -> Report {
     let anchor = read_anchor(&dir.join("anchor.pub")).unwrap();
-    let reader = Reader::open(dir).unwrap();
-    let mut v = Verifier::new(anchor, None);
-    for frame in reader.frames() {
-        let frame = frame.unwrap();
-        let text = std::str::from_utf8(&frame.payload).unwrap();
-        match frame.kind {
-            FrameKind::Event => v.event(
-                seq_of_line(text).unwrap(),
-                &frame.payload,
-                &frame.segment.name,
-                frame.offset,
-            ),
-            FrameKind::Checkpoint => v.checkpoint(text, &frame.segment.name, frame.offset),
-        }
-    }
-    v.finish()
+    verify_journal(dir, &anchor).unwrap().report
 }
 
 #[test]

@@ -50,4 +50,3 @@ pub unsafe extern "C" fn audit_severity_from_name(
         Ok(())
     })
 }
-
