@@ -35,6 +35,9 @@ type Config struct {
 	// MaxDocumentBytes is the most bytes of a document ImportJSON and
 	// ImportJSONFile accept (default 1 GiB); longer is ErrTooLarge.
 	MaxDocumentBytes int
+	// Journal, with a Dir, makes the logger keep a durable, sealed journal
+	// (see JournalConfig).
+	Journal JournalConfig
 }
 
 // New makes a logger keeping the newest capacity events, with the other
@@ -82,8 +85,11 @@ func NewWithConfig(cfg Config) (*Logger, error) {
 			return nil, err
 		}
 	}
+	if err := cfg.Journal.apply(config); err != nil {
+		return nil, err
+	}
 	var ptr *C.AuditLogger
-	if err := call(func() C.AuditStatus { return C.audit_logger_new_with_config(config, &ptr) }); err != nil {
+	if err := callPath(cfg.Journal.Dir, func() C.AuditStatus { return C.audit_logger_new_with_config(config, &ptr) }); err != nil {
 		return nil, err
 	}
 	return &Logger{ptr: ptr}, nil
@@ -113,7 +119,8 @@ func (l *Logger) release() {
 // Close releases the logger and ends its subscriptions. Every later call
 // returns ErrClosed. Calls already running on other goroutines finish first:
 // the last of them frees the logger, so Close never waits for them (and may be
-// called from a subscriber). Closing twice is a no-op.
+// called from a subscriber). Closing twice is a no-op. Freeing a logger with
+// a journal writes what is queued and seals a final checkpoint.
 //
 // The library requires that no C code (such as a producer thread holding the
 // logger's C pointer) uses the logger once it is freed.

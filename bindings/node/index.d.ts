@@ -124,6 +124,88 @@ export interface AuditLoggerOptions {
   maxTotalBytes?: number;
   /** Most bytes of a document importJson/importJsonFile accept (default 1 GiB). */
   maxDocumentBytes?: number;
+  /**
+   * A directory for a durable, sealed journal (made if missing): opening one
+   * restores the newest `capacity` events and continues the seq. One logger
+   * per directory (another open throws AuditError IO). The other journal
+   * options need it.
+   */
+  journal?: string;
+  /** When the journal fsyncs (default 'batch'). */
+  fsync?: FsyncPolicy;
+  /** With 'batch': fsync once this many events wait (default 1000, > 0). */
+  batchEvents?: number;
+  /** With 'batch': or once the oldest has waited this long (default 50). */
+  batchIntervalMs?: number;
+  /** Fsync a CRITICAL event at once under any policy (default true). */
+  syncCritical?: boolean;
+  /** Seal a checkpoint after this many events (default 10,000, > 0)... */
+  epochEvents?: number | bigint;
+  /** ...or this long after the previous one (default 60,000, > 0). */
+  epochIntervalMs?: number;
+  /** Start a new segment at this many bytes (default 64 MiB; 0: no limit). */
+  segmentBytes?: number | bigint;
+  /** ...or at this age (default one day; 0: no limit). */
+  segmentAgeSeconds?: number | bigint;
+  /** Delete the oldest segments while the journal holds more bytes (0, the default: no limit). */
+  retainBytes?: number | bigint;
+  /** ...or more segments (0: no limit). */
+  retainSegments?: number | bigint;
+  /** ...or once they ended longer ago (0: no limit). */
+  retainAgeSeconds?: number | bigint;
+}
+
+/** When the journal fsyncs what it writes: never, in batches, or before log() returns. */
+export type FsyncPolicy = 'never' | 'batch' | 'always';
+
+/** A journal's counters. */
+export interface JournalStats {
+  /** The newest seq handed to the operating system. */
+  writtenSeq: number;
+  /** The newest seq known to be on disk (fsynced). */
+  durableSeq: number;
+  /** Checkpoints sealed since the logger was made. */
+  checkpoints: number;
+  /** The current epoch (the key that signs the next checkpoint). */
+  epoch: number;
+  /** Bytes cut off as a torn tail when the journal was opened. */
+  recoveredBytesDropped: number;
+  /** True while the journal cannot write (log() then throws). */
+  failing: boolean;
+}
+
+/** The verdict of verifyJournal. */
+export type JournalVerdict = 'valid' | 'unsealed-tail' | 'tampered';
+
+export declare const Verdict: {
+  readonly VALID: 'valid';
+  readonly UNSEALED_TAIL: 'unsealed-tail';
+  readonly TAMPERED: 'tampered';
+};
+
+/** One thing verifyJournal found. */
+export interface JournalFinding {
+  class:
+    | 'modified' | 'deleted' | 'gap' | 'reordered' | 'unsealed-tail' | 'missing-checkpoint'
+    | 'wrong-epoch-key' | 'resigned' | 'inconsistent-size' | 'malformed';
+  seq: number | null;
+  last_seq: number | null;
+  epoch: number | null;
+  segment: string | null;
+  offset: number | null;
+  detail: string;
+}
+
+/** The library's verification report. */
+export interface JournalReport {
+  verdict: JournalVerdict;
+  log_id: string;
+  segments: number;
+  events_verified: number;
+  events_unsealed: number;
+  checkpoints: number;
+  epochs: number;
+  findings: JournalFinding[];
 }
 
 export interface SubscriptionStats {
@@ -202,6 +284,8 @@ export declare class AuditLogger {
   readonly evicted: number;
   /** Events ever stored (count + evicted): the newest seq. */
   readonly appended: number;
+  /** The journal's counters; throws AuditError NOT_FOUND when the logger has no journal. */
+  journalStats(): JournalStats;
   /** Calls fn for every event logged from now on, on the main thread: inside log(), or later through a queue. */
   subscribe(fn: Subscriber, options?: SubscribeOptions): Unsubscribe;
   /**
@@ -222,5 +306,11 @@ export declare class AuditLogger {
 export declare function severityFromName(name: string): SeverityValue;
 /** The native library's version, "MAJOR.MINOR.PATCH". */
 export declare function version(): string;
+/**
+ * Verifies the journal in `dir` against the trust anchor (the path of
+ * anchor.pub, kept out of band, or the base64 key). Tampering is a verdict;
+ * throws AuditError INVALID_ARGUMENT (anchor) or IO (not a readable journal).
+ */
+export declare function verifyJournal(dir: string, anchor: string): { verdict: JournalVerdict; report: JournalReport };
 /** The path the native library is (or would be) loaded from. */
 export declare function libraryPath(): string;

@@ -5,6 +5,7 @@ const { AuditLogger } = require('./lib/logger');
 const { AuditError, Status } = require('./lib/errors');
 const { Severity, SEVERITY_NAMES, severityValue } = require('./lib/severity');
 const { native, libraryPath } = require('./lib/native');
+const { Verdict, verifyJournal } = require('./lib/journal');
 
 const { INFO, WARNING, ERROR, CRITICAL } = Severity;
 
@@ -33,6 +34,8 @@ module.exports = {
   ERROR,
   CRITICAL,
   severityFromName,
+  verifyJournal,
+  Verdict,
   version,
   libraryPath,
 };

@@ -305,9 +305,129 @@ struct Filter {
   Filter& with_limit(std::size_t n) { limit = n; return *this; }
 };
 
+/// When a journal fsyncs what it writes (AUDIT_FSYNC_*).
+enum class Fsync : std::uint32_t {
+  Never = AUDIT_FSYNC_NEVER,    ///< Written to the operating system, never fsynced by the library.
+  Batch = AUDIT_FSYNC_BATCH,    ///< Once batch_events events wait or the oldest has waited batch_interval.
+  Always = AUDIT_FSYNC_ALWAYS,  ///< log() returns only once the event is on disk.
+};
+
+/// A durable, sealed journal in the directory `dir` (made if missing).
+/// Opening a directory that holds a journal restores its newest `capacity`
+/// events and continues the sequence; one Logger per directory (another
+/// throws IoError, "locked"). Each group left unset keeps the library's
+/// defaults: Fsync::Batch of 1000 events or 50 ms, critical events fsynced at
+/// once; a checkpoint every 10,000 events or 60 s; 64 MiB or one-day
+/// segments; everything kept. Values are checked by the library
+/// (AUDIT_ERR_INVALID_ARGUMENT: an unknown policy, a zero count).
+struct Journal {
+  std::string dir;
+
+  struct FsyncPolicy {
+    Fsync policy = Fsync::Batch;
+    std::uint32_t batch_events = 1000;                       ///< With Fsync::Batch (> 0).
+    std::chrono::milliseconds batch_interval{50};            ///< With Fsync::Batch.
+    bool sync_critical = true;                               ///< Fsync a CRITICAL event at once under any policy.
+  };
+  struct Epoch {
+    std::uint64_t events = 10000;                            ///< A checkpoint after this many events (> 0)...
+    std::chrono::milliseconds interval{60000};               ///< ...or this long after the previous one (> 0).
+  };
+  struct Segments {
+    std::uint64_t max_bytes = 64ull << 20;                   ///< A new segment at this size (0: no limit)...
+    std::chrono::seconds max_age{86400};                     ///< ...or this age (0: no limit).
+  };
+  struct Retention {
+    std::uint64_t max_bytes = 0;                             ///< Delete the oldest segments while above (0: no limit),
+    std::uint64_t max_segments = 0;                          ///< or while more segments than this (0: no limit),
+    std::chrono::seconds max_age{0};                         ///< or once they ended longer ago (0: no limit).
+  };
+
+  std::optional<FsyncPolicy> fsync;
+  std::optional<Epoch> epoch;
+  std::optional<Segments> segments;
+  std::optional<Retention> retention;
+
+  explicit Journal(std::string directory = {}) : dir(std::move(directory)) {}
+
+  Journal& with_fsync(Fsync policy, std::uint32_t batch_events = 1000,
+                      std::chrono::milliseconds batch_interval = std::chrono::milliseconds(50),
+                      bool sync_critical = true) {
+    fsync = FsyncPolicy{policy, batch_events, batch_interval, sync_critical};
+    return *this;
+  }
+  Journal& with_epoch(std::uint64_t events, std::chrono::milliseconds interval = std::chrono::milliseconds(60000)) {
+    epoch = Epoch{events, interval};
+    return *this;
+  }
+  Journal& with_segments(std::uint64_t max_bytes, std::chrono::seconds max_age = std::chrono::seconds(86400)) {
+    segments = Segments{max_bytes, max_age};
+    return *this;
+  }
+  Journal& with_retention(std::uint64_t max_bytes, std::uint64_t max_segments = 0,
+                          std::chrono::seconds max_age = std::chrono::seconds(0)) {
+    retention = Retention{max_bytes, max_segments, max_age};
+    return *this;
+  }
+};
+
+/// A journal's counters (Logger::journal_stats).
+struct JournalStats {
+  std::uint64_t written_seq = 0;              ///< The newest seq handed to the operating system.
+  std::uint64_t durable_seq = 0;              ///< The newest seq known to be on disk (fsynced).
+  std::uint64_t checkpoints = 0;              ///< Checkpoints sealed since the logger was made.
+  std::uint64_t epoch = 0;                    ///< The current epoch (the key that signs the next checkpoint).
+  std::uint64_t recovered_bytes_dropped = 0;  ///< Bytes cut off as a torn tail when the journal was opened.
+  bool failing = false;                       ///< The journal cannot write now (log() then throws IoError).
+};
+
+/// The verdict of verify_journal() (AUDIT_VERIFY_*).
+enum class Verdict : std::uint32_t {
+  Valid = AUDIT_VERIFY_VALID,                ///< Every event is sealed and verifies.
+  UnsealedTail = AUDIT_VERIFY_UNSEALED_TAIL, ///< Events (or torn bytes) follow the last checkpoint.
+  Tampered = AUDIT_VERIFY_TAMPERED,          ///< Tampering or damage was found (see the report's findings).
+};
+
+/// "valid", "unsealed-tail" or "tampered", as in the report.
+inline std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Valid: return "valid";
+    case Verdict::UnsealedTail: return "unsealed-tail";
+    case Verdict::Tampered: return "tampered";
+  }
+  return "unknown";
+}
+
+/// What verify_journal() found: the verdict, and the library's JSON report
+/// (`{"verdict", "log_id", "segments", "events_verified", "events_unsealed",
+/// "checkpoints", "epochs", "findings": [{"class", "seq", "last_seq",
+/// "epoch", "segment", "offset", "detail"}]}`) as text, for the JSON library
+/// of your choice (this header depends on none).
+struct JournalVerification {
+  Verdict verdict = Verdict::Valid;
+  std::string report_json;
+};
+
+/// Verifies the journal in `dir` against the trust anchor `anchor` (the path
+/// of an anchor.pub file kept out of band, or the base64 public key).
+/// Tampering is a verdict, not an exception; throws Error
+/// (AUDIT_ERR_INVALID_ARGUMENT: an unusable anchor) or IoError (not a
+/// readable journal). It takes no lock: a live logger may keep writing.
+inline JournalVerification verify_journal(std::string_view dir, std::string_view anchor) {
+  const std::string d = detail::c_string(dir, "dir");
+  const std::string a = detail::c_string(anchor, "anchor");
+  std::uint32_t verdict = 0;
+  char* report = nullptr;
+  detail::check_path(audit_journal_verify(d.c_str(), a.c_str(), &verdict, &report), dir);
+  JournalVerification out;
+  out.verdict = static_cast<Verdict>(verdict);
+  out.report_json = detail::take_string(report);
+  return out;
+}
+
 /// Logger settings; a field left unset keeps the library's default (capacity
-/// 5000, 8 KiB per string field, 64 KiB and 32 levels of details, 1 GiB in all).
-/// Values are checked when the Logger is made (AUDIT_ERR_INVALID_CAPACITY).
+/// 5000, 8 KiB per string field, 64 KiB and 32 levels of details, 1 GiB in all;
+/// no journal). Values are checked when the Logger is made (AUDIT_ERR_INVALID_CAPACITY).
 struct Config {
   std::optional<std::size_t> capacity;
   std::optional<std::size_t> max_field_bytes;
@@ -316,6 +436,10 @@ struct Config {
   std::optional<std::size_t> max_total_bytes;
   /// The most bytes of a document import_json()/import_json_file() accept (default 1 GiB).
   std::optional<std::size_t> max_document_bytes;
+  /// A durable, sealed journal (see Journal).
+  std::optional<Journal> journal;
+
+  Config& with_journal(Journal j) { journal = std::move(j); return *this; }
 };
 
 /// What a full queue of a queued subscription does with a new event.
@@ -443,8 +567,27 @@ class Logger {
     set(audit_config_set_max_details_depth, config.max_details_depth);
     set(audit_config_set_max_total_bytes, config.max_total_bytes);
     set(audit_config_set_max_document_bytes, config.max_document_bytes);
+    std::string_view journal_dir;
+    if (config.journal) {
+      const Journal& j = *config.journal;
+      journal_dir = j.dir;
+      detail::check(audit_config_set_journal(c.get(), detail::c_string(j.dir, "journal dir").c_str()));
+      if (j.fsync) {
+        detail::check(audit_config_set_journal_fsync(c.get(), static_cast<std::uint32_t>(j.fsync->policy),
+                                                     j.fsync->batch_events, millis(j.fsync->batch_interval),
+                                                     j.fsync->sync_critical ? 1 : 0));
+      }
+      if (j.epoch) detail::check(audit_config_set_journal_epoch(c.get(), j.epoch->events, millis(j.epoch->interval)));
+      if (j.segments) {
+        detail::check(audit_config_set_journal_segments(c.get(), j.segments->max_bytes, secs(j.segments->max_age)));
+      }
+      if (j.retention) {
+        detail::check(audit_config_set_journal_retention(c.get(), j.retention->max_bytes, j.retention->max_segments,
+                                                         secs(j.retention->max_age)));
+      }
+    }
     AuditLogger* raw = nullptr;
-    detail::check(audit_logger_new_with_config(c.get(), &raw));
+    detail::check_path(audit_logger_new_with_config(c.get(), &raw), journal_dir);
     adopt(raw);
   }
 
@@ -536,6 +679,21 @@ class Logger {
   std::uint64_t evicted() const { return counter(audit_logger_evicted); }    ///< Events evicted so far.
   std::uint64_t appended() const { return counter(audit_logger_appended); }  ///< Ever stored: count + evicted.
 
+  /// The journal's counters; throws Error (AUDIT_ERR_NOT_FOUND) when the logger has no journal.
+  JournalStats journal_stats() const {
+    AuditJournalStats raw{};
+    raw.struct_size = sizeof raw;
+    detail::check(audit_journal_stats(handle(), &raw));
+    JournalStats out;
+    out.written_seq = raw.written_seq;
+    out.durable_seq = raw.durable_seq;
+    out.checkpoints = raw.checkpoints;
+    out.epoch = raw.epoch;
+    out.recovered_bytes_dropped = raw.recovered_bytes_dropped;
+    out.failing = raw.failing != 0;
+    return out;
+  }
+
   /// Calls `subscriber` for every event logged from now on, synchronously on
   /// the thread that logged it, after the event is stored and with no lock
   /// held. It may log to this logger and end its own or other subscriptions
@@ -586,6 +744,16 @@ class Logger {
   AuditLogger* native_handle() const noexcept { return logger_.get(); }
 
  private:
+  static std::uint32_t millis(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms < 0 || ms > 0xFFFFFFFFLL) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "journal interval is out of range");
+    return static_cast<std::uint32_t>(ms);
+  }
+  static std::uint64_t secs(std::chrono::seconds d) {
+    if (d.count() < 0) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "journal age is negative");
+    return static_cast<std::uint64_t>(d.count());
+  }
+
   // Shared so that a Subscription can tell whether its logger still exists.
   std::shared_ptr<AuditLogger> logger_;
 

@@ -8,6 +8,7 @@ const { severityValue } = require('./severity');
 const { takeList } = require('./events');
 const { withFilter } = require('./filter');
 const { subscribe } = require('./subscriptions');
+const { JOURNAL_KEYS, configureJournal, journalStats } = require('./journal');
 
 const CONFIG_SETTERS = {
   capacity: 'audit_config_set_capacity',
@@ -28,14 +29,18 @@ class AuditLogger {
   /**
    * new AuditLogger(), new AuditLogger(capacity), or new AuditLogger({ capacity,
    * maxFieldBytes, maxDetailsBytes, maxDetailsDepth, maxTotalBytes,
-   * maxDocumentBytes }); unset values keep the library defaults (capacity 5000).
+   * maxDocumentBytes, journal, ... }); unset values keep the library defaults
+   * (capacity 5000). `journal` is a directory for a durable, sealed journal,
+   * with fsync ('never' | 'batch' | 'always'), batchEvents, batchIntervalMs,
+   * syncCritical, epochEvents, epochIntervalMs, segmentBytes,
+   * segmentAgeSeconds, retainBytes, retainSegments, retainAgeSeconds.
    */
   constructor(options = {}) {
     if (typeof options === 'number' || typeof options === 'bigint') options = { capacity: options };
     if (options === null || typeof options !== 'object') {
       throw new TypeError('AuditLogger options must be a capacity or an object');
     }
-    onlyKeys('AuditLogger', options, Object.keys(CONFIG_SETTERS));
+    onlyKeys('AuditLogger', options, [...Object.keys(CONFIG_SETTERS), ...JOURNAL_KEYS]);
     const lib = native();
     this.#lib = lib;
     const keys = Object.keys(options).filter((k) => options[k] !== undefined);
@@ -51,8 +56,10 @@ class AuditLogger {
       for (const [key, setter] of Object.entries(CONFIG_SETTERS)) {
         if (options[key] !== undefined) check(lib, lib[setter](config, count(key, options[key])));
       }
+      configureJournal(lib, config, options);
       const out = [null];
-      check(lib, lib.audit_logger_new_with_config(config, out));
+      const where = typeof options.journal === 'string' ? { path: options.journal, syscall: 'audit_logger_new_with_config' } : undefined;
+      check(lib, lib.audit_logger_new_with_config(config, out), where);
       this.#handle = out[0];
     } finally {
       lib.audit_config_free(config);
@@ -200,6 +207,14 @@ class AuditLogger {
     return this.#counter('audit_logger_appended');
   }
 
+  /**
+   * The journal's counters: { writtenSeq, durableSeq, checkpoints, epoch,
+   * recoveredBytesDropped, failing }. AuditError NOT_FOUND without a journal.
+   */
+  journalStats() {
+    return journalStats(this.#lib, this.#live());
+  }
+
   #counter(fn) {
     return Number(this.#lib[fn](this.#live()));
   }
@@ -271,7 +286,8 @@ class AuditLogger {
   }
 
   /**
-   * Frees the logger; every subscription ends. Idempotent. Not allowed inside
+   * Frees the logger; every subscription ends (with a journal: what is queued
+   * is written and a final checkpoint sealed). Idempotent. Not allowed inside
    * one of this logger's subscribers, nor while other threads still log to it.
    */
   close() {

@@ -52,6 +52,15 @@ const AuditSubscriptionStats = koffi.struct('AuditSubscriptionStats', {
   failed: 'uint64_t',
   dropped: 'uint64_t',
 });
+const AuditJournalStats = koffi.struct('AuditJournalStats', {
+  struct_size: 'uint64_t',
+  written_seq: 'uint64_t',
+  durable_seq: 'uint64_t',
+  checkpoints: 'uint64_t',
+  epoch: 'uint64_t',
+  recovered_bytes_dropped: 'uint64_t',
+  failing: 'uint64_t',
+});
 // `ctx` is declared as an integer (same ABI as `void *`): the binding passes a
 // key into its own table, never a real pointer.
 const AuditCallback = koffi.proto('int32_t AuditCallback(uintptr_t ctx, const AuditEvent *event)');
@@ -72,6 +81,17 @@ const PROTOTYPES = [
   'uint32_t audit_config_set_max_details_depth(AuditConfig *config, size_t value)',
   'uint32_t audit_config_set_max_total_bytes(AuditConfig *config, size_t value)',
   'uint32_t audit_config_set_max_document_bytes(AuditConfig *config, size_t value)',
+  'uint32_t audit_config_set_journal(AuditConfig *config, const char *dir)',
+  'uint32_t audit_config_set_journal_fsync(AuditConfig *config, uint32_t policy, uint32_t batch_events, ' +
+    'uint32_t batch_interval_ms, int32_t sync_critical)',
+  'uint32_t audit_config_set_journal_epoch(AuditConfig *config, uint64_t events, uint32_t interval_ms)',
+  'uint32_t audit_config_set_journal_segments(AuditConfig *config, uint64_t max_bytes, uint64_t max_age_s)',
+  'uint32_t audit_config_set_journal_retention(AuditConfig *config, uint64_t max_bytes, ' +
+    'uint64_t max_segments, uint64_t max_age_s)',
+
+  'uint32_t audit_journal_stats(const AuditLogger *logger, _Inout_ AuditJournalStats *stats)',
+  'uint32_t audit_journal_verify(const char *dir, const char *anchor, _Out_ uint32_t *out_verdict, ' +
+    '_Out_ void **out_report_json)',
 
   'uint32_t audit_logger_new(size_t capacity, _Out_ AuditLogger **out)',
   'uint32_t audit_logger_new_with_config(const AuditConfig *config, _Out_ AuditLogger **out)',
@@ -179,5 +199,5 @@ module.exports = {
   native,
   libraryPath,
   libraryCandidates,
-  types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditCallback, AuditFreeCtx },
+  types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditJournalStats, AuditCallback, AuditFreeCtx },
 };

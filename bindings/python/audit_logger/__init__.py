@@ -44,7 +44,16 @@ from .errors import (
     io_error_class,
 )
 from .event import AuditEvent, Severity
-from .logger import AuditLogger, Overflow, SubscriptionStats
+from .logger import (
+    AuditLogger,
+    Fsync,
+    JournalStats,
+    JournalVerification,
+    Overflow,
+    SubscriptionStats,
+    Verdict,
+    verify_journal,
+)
 
 __version__ = "0.1.0"
 
@@ -66,6 +75,9 @@ __all__ = [
     "AuditTimeoutError",
     "EventEvictedError",
     "AuditLogger",
+    "Fsync",
+    "JournalStats",
+    "JournalVerification",
     "InternalError",
     "InvalidArgumentError",
     "InvalidCapacityError",
@@ -82,6 +94,8 @@ __all__ = [
     "SubscriptionStats",
     "TooDeepError",
     "TooLargeError",
+    "Verdict",
     "io_error_class",
     "library_version",
+    "verify_journal",
 ]

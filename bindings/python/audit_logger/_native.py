@@ -52,6 +52,20 @@ class SubscriptionStatsStruct(Structure):
     ]
 
 
+class JournalStatsStruct(Structure):
+    """``AuditJournalStats`` (size-tagged: set ``struct_size`` first)."""
+
+    _fields_ = [
+        ("struct_size", c_uint64),
+        ("written_seq", c_uint64),
+        ("durable_seq", c_uint64),
+        ("checkpoints", c_uint64),
+        ("epoch", c_uint64),
+        ("recovered_bytes_dropped", c_uint64),
+        ("failing", c_uint64),
+    ]
+
+
 _STATUS = c_uint32
 _P = c_void_p
 _PP = POINTER(c_void_p)
@@ -74,6 +88,14 @@ _SIGNATURES = {
     "audit_config_set_max_details_depth": (_STATUS, [_P, c_size_t], True),
     "audit_config_set_max_total_bytes": (_STATUS, [_P, c_size_t], True),
     "audit_config_set_max_document_bytes": (_STATUS, [_P, c_size_t], True),
+    "audit_config_set_journal": (_STATUS, [_P, c_char_p], True),
+    "audit_config_set_journal_fsync": (_STATUS, [_P, c_uint32, c_uint32, c_uint32, c_int32], True),
+    "audit_config_set_journal_epoch": (_STATUS, [_P, c_uint64, c_uint32], True),
+    "audit_config_set_journal_segments": (_STATUS, [_P, c_uint64, c_uint64], True),
+    "audit_config_set_journal_retention": (_STATUS, [_P, c_uint64, c_uint64, c_uint64], True),
+    # journal (file I/O: release the GIL)
+    "audit_journal_stats": (_STATUS, [_P, POINTER(JournalStatsStruct)], False),
+    "audit_journal_verify": (_STATUS, [c_char_p, c_char_p, POINTER(c_uint32), _PP], False),
     # logger
     "audit_logger_new": (_STATUS, [c_size_t, _PP], False),
     "audit_logger_new_with_config": (_STATUS, [_P, _PP], False),

@@ -20,7 +20,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
 from .errors import EventEvictedError, LoggerClosedError, NotFoundError, Status, make_error
@@ -56,6 +56,159 @@ class Overflow(enum.Enum):
 
 
 OverflowLike = Union[Overflow, str]
+
+
+class Fsync(enum.Enum):
+    """When the journal fsyncs what it writes (``AUDIT_FSYNC_*``)."""
+
+    #: Written to the operating system, never fsynced by the library.
+    NEVER = 1
+    #: Fsynced once ``batch_events`` events wait or the oldest has waited ``batch_interval`` seconds.
+    BATCH = 2
+    #: :meth:`AuditLogger.log` returns only once the event is on disk.
+    ALWAYS = 3
+
+
+FsyncLike = Union[Fsync, str]
+
+
+class Verdict(enum.IntEnum):
+    """The verdict of :func:`verify_journal` (``AUDIT_VERIFY_*``)."""
+
+    #: Every event is sealed and verifies.
+    VALID = 0
+    #: Everything sealed verifies, but events (or torn bytes) follow the last checkpoint.
+    UNSEALED_TAIL = 1
+    #: Tampering or damage was found (see the report's ``findings``).
+    TAMPERED = 2
+
+
+@dataclass(frozen=True)
+class JournalStats:
+    """Counters of a logger's journal."""
+
+    written_seq: int  #: the newest seq handed to the operating system
+    durable_seq: int  #: the newest seq known to be on disk (fsynced)
+    checkpoints: int  #: checkpoints sealed since the logger was made
+    epoch: int  #: the current epoch (the key that signs the next checkpoint)
+    recovered_bytes_dropped: int  #: bytes cut off as a torn tail when the journal was opened
+    failing: bool  #: True while the journal cannot write (:meth:`AuditLogger.log` then fails)
+
+
+class JournalVerification(NamedTuple):
+    """What :func:`verify_journal` found: the verdict and the parsed JSON report
+    (``verdict``, ``log_id``, ``segments``, ``events_verified``,
+    ``events_unsealed``, ``checkpoints``, ``epochs``, ``findings``)."""
+
+    verdict: Verdict
+    report: Dict[str, Any]
+
+    @property
+    def findings(self) -> List[Dict[str, Any]]:
+        """The report's findings (``class``, ``seq``, ``segment``, ``detail``, ...)."""
+        return list(self.report.get("findings", []))
+
+
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+
+def _path(value: Any, name: str) -> bytes:
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a path, not {type(value).__name__}")
+    return _text(os.fsencode(value), name)
+
+
+def _fsync(value: FsyncLike) -> Fsync:
+    if isinstance(value, Fsync):
+        return value
+    if isinstance(value, str):
+        try:
+            return Fsync[value.upper()]
+        except KeyError:
+            pass
+        raise make_error(
+            Status.INVALID_ARGUMENT,
+            f"fsync {value!r} is not one of {', '.join(f.name.lower() for f in Fsync)}",
+        )
+    raise TypeError(f"fsync must be an Fsync or its name, not {type(value).__name__}")
+
+
+def _seconds(value: Any, name: str) -> int:
+    """Seconds (int or float, >= 0; None: 0) as whole seconds for a ``uint64_t``, rounded up."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not 0 <= value < 2**63:  # also NaN
+        raise make_error(Status.INVALID_ARGUMENT, f"{name} must be a number of seconds >= 0, not {value}")
+    return math.ceil(value)
+
+
+def _configure_journal(lib: "_native.Library", config: int, options: Dict[str, Any]) -> None:
+    """Applies the journal keyword arguments of :class:`AuditLogger` to ``config``.
+    Unset ones keep the library's defaults."""
+    journal = options.pop("journal")
+    if journal is None:
+        given = sorted(k for k, v in options.items() if v is not None)
+        if given:
+            raise make_error(
+                Status.INVALID_ARGUMENT, f"{', '.join(given)} need a journal (journal=<dir>)"
+            )
+        return
+    _check(lib, lib.audit_config_set_journal(config, _path(journal, "journal")))
+    fsync, events, interval, critical = (
+        options["fsync"], options["batch_events"], options["batch_interval"], options["sync_critical"],
+    )
+    if any(v is not None for v in (fsync, events, interval, critical)):
+        policy = _fsync(fsync) if fsync is not None else Fsync.BATCH
+        _check(lib, lib.audit_config_set_journal_fsync(
+            config,
+            policy.value,
+            _count(1000 if events is None else events, "batch_events", _U32),
+            _seconds_to_ms(0.05 if interval is None else interval, "batch_interval"),
+            0 if critical is False else 1,
+        ))
+    events, interval = options["epoch_events"], options["epoch_interval"]
+    if events is not None or interval is not None:
+        _check(lib, lib.audit_config_set_journal_epoch(
+            config,
+            _count(10_000 if events is None else events, "epoch_events"),
+            _seconds_to_ms(60 if interval is None else interval, "epoch_interval"),
+        ))
+    size, age = options["segment_bytes"], options["segment_age"]
+    if size is not None or age is not None:
+        _check(lib, lib.audit_config_set_journal_segments(
+            config,
+            _count(64 << 20 if size is None else size, "segment_bytes"),
+            _seconds(86_400 if age is None else age, "segment_age"),
+        ))
+    size, segments, age = options["retain_bytes"], options["retain_segments"], options["retain_age"]
+    if any(v is not None for v in (size, segments, age)):
+        _check(lib, lib.audit_config_set_journal_retention(
+            config,
+            _count(size or 0, "retain_bytes"),
+            _count(segments or 0, "retain_segments"),
+            _seconds(age, "retain_age"),
+        ))
+
+
+def verify_journal(dir: PathLike, anchor: PathLike) -> JournalVerification:
+    """Verifies the journal in ``dir`` against the trust ``anchor``: the path of
+    an ``anchor.pub`` file (keep a copy out of band) or the base64 public key.
+    It reads without locking, so a live logger may keep writing.
+
+    Returns the verdict with the parsed report, also when tampering was found.
+    Raises :class:`InvalidArgumentError` for an unusable anchor and
+    :class:`AuditIOError` when ``dir`` is not a readable journal.
+    """
+    lib = _native.library()
+    d, a = _path(dir, "dir"), _path(anchor, "anchor")
+    verdict = ctypes.c_uint32()
+    report = ctypes.c_void_p()
+    _check(lib, lib.audit_journal_verify(d, a, ctypes.byref(verdict), ctypes.byref(report)),
+           filename=os.fsdecode(dir))
+    text = _take_string(lib, report) if report.value else "{}"
+    return JournalVerification(Verdict(verdict.value), json.loads(text))
 
 
 # The C library holds each subscription's CFUNCTYPE thunk until the
@@ -202,6 +355,16 @@ class AuditLogger:
     The keyword-only limits are the library's configuration (bytes per string
     field, bytes and nesting depth of ``details``, bytes held by the whole
     ring, bytes of a document to import); unset ones keep the library's defaults.
+
+    ``journal=<dir>`` keeps a durable, sealed journal there: opening it restores
+    the newest ``capacity`` events and continues the seq; one logger per
+    directory (another open raises :class:`AuditIOError`). Its settings:
+    ``fsync`` ("never", "batch" or "always"; with ``batch_events`` and
+    ``batch_interval`` seconds for "batch", and ``sync_critical``), a checkpoint
+    every ``epoch_events`` events or ``epoch_interval`` seconds, a new segment
+    at ``segment_bytes`` or ``segment_age`` seconds, and retention
+    (``retain_bytes``, ``retain_segments``, ``retain_age`` seconds; 0 or unset:
+    no limit). :meth:`close` seals a final checkpoint.
     """
 
     def __init__(
@@ -213,6 +376,18 @@ class AuditLogger:
         max_details_depth: Optional[int] = None,
         max_total_bytes: Optional[int] = None,
         max_document_bytes: Optional[int] = None,
+        journal: Optional[PathLike] = None,
+        fsync: Optional[FsyncLike] = None,
+        batch_events: Optional[int] = None,
+        batch_interval: Optional[float] = None,
+        sync_critical: Optional[bool] = None,
+        epoch_events: Optional[int] = None,
+        epoch_interval: Optional[float] = None,
+        segment_bytes: Optional[int] = None,
+        segment_age: Optional[float] = None,
+        retain_bytes: Optional[int] = None,
+        retain_segments: Optional[int] = None,
+        retain_age: Optional[float] = None,
     ) -> None:
         lib = _native.library()
         if isinstance(capacity, bool) or not isinstance(capacity, int):
@@ -226,8 +401,16 @@ class AuditLogger:
             "audit_config_set_max_total_bytes": max_total_bytes,
             "audit_config_set_max_document_bytes": max_document_bytes,
         }
+        journal_options: Dict[str, Any] = {
+            "journal": journal, "fsync": fsync, "batch_events": batch_events,
+            "batch_interval": batch_interval, "sync_critical": sync_critical,
+            "epoch_events": epoch_events, "epoch_interval": epoch_interval,
+            "segment_bytes": segment_bytes, "segment_age": segment_age,
+            "retain_bytes": retain_bytes, "retain_segments": retain_segments,
+            "retain_age": retain_age,
+        }
         handle = ctypes.c_void_p()
-        if all(v is None for v in limits.values()):
+        if all(v is None for v in limits.values()) and all(v is None for v in journal_options.values()):
             _check(lib, lib.audit_logger_new(capacity, ctypes.byref(handle)))
         else:
             config = lib.audit_config_new()
@@ -237,7 +420,9 @@ class AuditLogger:
                     if value is not None:
                         name = setter[len("audit_config_set_"):]
                         _check(lib, getattr(lib, setter)(config, _count(value, name)))
-                _check(lib, lib.audit_logger_new_with_config(config, ctypes.byref(handle)))
+                _configure_journal(lib, config, journal_options)
+                _check(lib, lib.audit_logger_new_with_config(config, ctypes.byref(handle)),
+                       filename=None if journal is None else os.fsdecode(journal))
             finally:
                 lib.audit_config_free(config)
         self._lib = lib
@@ -637,9 +822,32 @@ class AuditLogger:
         seq of the newest event."""
         return self._lib.audit_logger_appended(self._h())
 
+    def journal_stats(self) -> JournalStats:
+        """The journal's counters. Raises :class:`NotFoundError` when the logger
+        has no journal."""
+        stats = _native.JournalStatsStruct(struct_size=ctypes.sizeof(_native.JournalStatsStruct))
+        _check(self._lib, self._lib.audit_journal_stats(self._h(), ctypes.byref(stats)))
+        return JournalStats(
+            written_seq=stats.written_seq,
+            durable_seq=stats.durable_seq,
+            checkpoints=stats.checkpoints,
+            epoch=stats.epoch,
+            recovered_bytes_dropped=stats.recovered_bytes_dropped,
+            failing=bool(stats.failing),
+        )
+
 
 def _new_stats() -> "_native.SubscriptionStatsStruct":
     return _native.SubscriptionStatsStruct(struct_size=ctypes.sizeof(_native.SubscriptionStatsStruct))
 
 
-__all__ = ["AuditLogger", "Overflow", "SubscriptionStats"]
+__all__ = [
+    "AuditLogger",
+    "Fsync",
+    "JournalStats",
+    "JournalVerification",
+    "Overflow",
+    "SubscriptionStats",
+    "Verdict",
+    "verify_journal",
+]

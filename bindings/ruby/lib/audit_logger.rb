@@ -8,6 +8,7 @@ require_relative 'audit_logger/strings'
 require_relative 'audit_logger/severity'
 require_relative 'audit_logger/event'
 require_relative 'audit_logger/subscription'
+require_relative 'audit_logger/journal'
 
 # An in-memory audit log keeping the newest events, backed by libaudit_logger.
 #
@@ -51,12 +52,22 @@ class AuditLogger
   # max_field_bytes (each of actor, action, resource, outcome), max_details_bytes,
   # max_details_depth, max_total_bytes (all events held), max_document_bytes
   # (the largest document import_json and import_json_file accept).
+  #
+  # journal: a directory for a durable, sealed journal (see Journal): opening
+  # it restores the newest `capacity` events and continues the seq; one
+  # logger per directory (another open raises IoError). Its settings (nil
+  # keeps the library default): fsync (:never, :batch or :always),
+  # batch_events and batch_interval (seconds) for :batch, sync_critical,
+  # epoch_events and epoch_interval (a checkpoint), segment_bytes and
+  # segment_age (a new segment), retain_bytes, retain_segments and
+  # retain_age (retention; 0: no limit). Times are in seconds.
   def initialize(capacity: DEFAULT_CAPACITY, max_field_bytes: nil, max_details_bytes: nil,
-                 max_details_depth: nil, max_total_bytes: nil, max_document_bytes: nil)
+                 max_details_depth: nil, max_total_bytes: nil, max_document_bytes: nil, journal: nil, **journal_settings)
     settings = { capacity: capacity, max_field_bytes: max_field_bytes, max_details_bytes: max_details_bytes,
                  max_details_depth: max_details_depth, max_total_bytes: max_total_bytes,
                  max_document_bytes: max_document_bytes }.compact
-    @handle = FFI::AutoPointer.new(new_handle(settings), Native.method(:audit_logger_free))
+    journal = Journal::Settings.new(journal, **journal_settings)
+    @handle = FFI::AutoPointer.new(new_handle(settings, journal), Native.method(:audit_logger_free))
     @owner = Object.new # identifies this logger's subscriptions in Subscribers
     @lock = Mutex.new
     @idle = ConditionVariable.new
@@ -168,6 +179,35 @@ class AuditLogger
   # Events ever stored (count + evicted); also the newest event's seq.
   def appended
     with_handle { |handle| Native.audit_logger_appended(handle) }
+  end
+
+  # The journal's counters as a Journal::Stats (written_seq, durable_seq,
+  # checkpoints, epoch, recovered_bytes_dropped, failing?); NotFoundError
+  # when the logger has no journal.
+  def journal_stats
+    stats = Native::JournalStats.new
+    stats[:struct_size] = Native::JournalStats.size
+    with_handle { |handle| Error.check(Native.audit_journal_stats(handle, stats)) }
+    Journal::Stats.new(written_seq: stats[:written_seq], durable_seq: stats[:durable_seq],
+                       checkpoints: stats[:checkpoints], epoch: stats[:epoch],
+                       recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?)
+  end
+
+  # Verifies the journal in `dir` against the trust anchor: the path of an
+  # anchor.pub file (keep a copy out of band) or the base64 public key.
+  # Returns a Journal::Verification (verdict :valid, :unsealed_tail or
+  # :tampered, and the parsed report; tampering is a verdict, not an error).
+  # Raises InvalidArgumentError for an unusable anchor, IoError when `dir` is
+  # not a readable journal. It takes no lock: a live logger may keep writing.
+  def self.verify_journal(dir, anchor)
+    dir = File.path(dir)
+    anchor = anchor.is_a?(String) ? anchor : File.path(anchor)
+    verdict = FFI::MemoryPointer.new(:uint32)
+    out = FFI::MemoryPointer.new(:pointer)
+    Error.check(Native.audit_journal_verify(Strings.c_string(dir, 'dir'), Strings.c_string(anchor, 'anchor'),
+                                            verdict, out), path: dir)
+    report = JSON.parse(Native.take_text(out.read_pointer))
+    Journal::Verification.new(verdict: Journal::VERDICTS.fetch(verdict.read_uint32, :unknown), report: report)
   end
 
   # Calls the block (or `callable`) with each Event logged from now on. The
@@ -297,8 +337,8 @@ class AuditLogger
 
   private
 
-  def new_handle(settings)
-    if settings.keys == [:capacity]
+  def new_handle(settings, journal)
+    if settings.keys == [:capacity] && journal.none?
       out = FFI::MemoryPointer.new(:pointer)
       Error.check(Native.audit_logger_new(size_setting(:capacity, settings[:capacity]), out))
       return out.read_pointer
@@ -311,8 +351,9 @@ class AuditLogger
       settings.each do |name, value|
         Error.check(Native.public_send(:"audit_config_set_#{name}", config, size_setting(name, value)))
       end
+      journal.apply(config)
       out = FFI::MemoryPointer.new(:pointer)
-      Error.check(Native.audit_logger_new_with_config(config, out))
+      Error.check(Native.audit_logger_new_with_config(config, out), path: journal.dir)
       out.read_pointer
     ensure
       Native.audit_config_free(config)

@@ -3,6 +3,7 @@
 import {
   AuditLogger, AuditError, AuditEvent, Severity, WARNING, Status, SEVERITY_NAMES,
   severityFromName, version, Unsubscribe, SubscriptionStats, QueryFilter, QueueOptions,
+  verifyJournal, Verdict, JournalStats, JournalVerdict,
 } from '../..';
 
 const logger = new AuditLogger({ capacity: 100, maxFieldBytes: 1024 });
@@ -86,6 +87,17 @@ logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'block' } });
 logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'drop-newest', blockTimeoutMs: 5 } });
 // @ts-expect-error unknown policy
 logger.subscribe(() => {}, { queue: { capacity: 8, overflow: 'drop-all' } });
+
+const journaled = new AuditLogger({ capacity: 10, journal: '/tmp/j', fsync: 'always', epochEvents: 100 });
+const jstats: JournalStats = journaled.journalStats();
+const durable: number = jstats.durableSeq;
+const checked = verifyJournal('/tmp/j', '/tmp/j/anchor.pub');
+const verdict: JournalVerdict = checked.verdict;
+const tampered: boolean = verdict === Verdict.TAMPERED && checked.report.findings.length > 0 && durable > 0;
+// @ts-expect-error unknown fsync policy
+new AuditLogger({ journal: '/tmp/j', fsync: 'sometimes' });
+void tampered;
+journaled.close();
 
 logger.close();
 small.close();

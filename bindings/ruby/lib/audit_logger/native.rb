@@ -87,6 +87,17 @@ class AuditLogger
              :dropped, :uint64
     end
 
+    # struct AuditJournalStats (size-tagged: struct_size is set before the call).
+    class JournalStats < FFI::Struct
+      layout :struct_size, :uint64,
+             :written_seq, :uint64,
+             :durable_seq, :uint64,
+             :checkpoints, :uint64,
+             :epoch, :uint64,
+             :recovered_bytes_dropped, :uint64,
+             :failing, :uint64
+    end
+
     # Status, version, severity names: static strings, no logger.
     attach_function :audit_last_error_message, [], :pointer
     attach_function :audit_last_error_errno, [], :int32
@@ -103,6 +114,15 @@ class AuditLogger
        max_document_bytes].each do |setting|
       attach_function :"audit_config_set_#{setting}", %i[config size_t], :status
     end
+    attach_function :audit_config_set_journal, %i[config pointer], :status
+    attach_function :audit_config_set_journal_fsync, %i[config uint32 uint32 uint32 int32], :status
+    attach_function :audit_config_set_journal_epoch, %i[config uint64 uint32], :status
+    attach_function :audit_config_set_journal_segments, %i[config uint64 uint64], :status
+    attach_function :audit_config_set_journal_retention, %i[config uint64 uint64 uint64], :status
+
+    # The journal: file I/O, so the GVL is released.
+    attach_function :audit_journal_stats, %i[logger pointer], :status, blocking: true
+    attach_function :audit_journal_verify, %i[pointer pointer pointer pointer], :status, blocking: true
 
     # Query filter builder.
     attach_function :audit_filter_new, [], :filter
