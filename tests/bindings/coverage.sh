@@ -72,7 +72,7 @@ for binding in "$@"; do
         fi
     done
     while IFS=$'\t' read -r name _; do
-        if ! printf '%s\n' "${exported[@]}" | grep -qx "$name"; then
+        if ! printf '%s\n' "${exported[@]}" | grep -x "$name" >/dev/null; then
             echo "coverage: $binding: the README lists $name, which the header does not declare" >&2
             bad=1
         fi
