@@ -31,7 +31,7 @@ real=$libdir/libaudit_logger.so.$version
     fail "libaudit_logger.so.$major does not link to libaudit_logger.so.$version"
 [ "$(readlink "$libdir/libaudit_logger.so")" = "libaudit_logger.so.$major" ] ||
     fail "libaudit_logger.so does not link to libaudit_logger.so.$major"
-readelf -d "$real" | grep -q "Library soname: \[libaudit_logger.so.$major\]" ||
+readelf -d "$real" | grep "Library soname: \[libaudit_logger.so.$major\]" >/dev/null ||
     fail "SONAME of $real is not libaudit_logger.so.$major"
 for f in "$libdir/libaudit_logger.a" "$prefix/include/audit_logger.h" \
          "$libdir/cmake/AuditLogger/AuditLoggerConfig.cmake" \
@@ -67,7 +67,7 @@ if grep -qxE '\.debug_info|\.symtab' <<<"$stripped"; then
 fi
 [ "$(nm -D --defined-only "$stripped_so" | grep -c ' T audit_')" = "$(nm -D --defined-only "$real" | grep -c ' T audit_')" ] ||
     fail "stripping changed the exported functions"
-if readelf -S --wide "$work/stripped/${libdir#"$prefix"/}/libaudit_logger.a" 2>/dev/null | grep -q '\.debug_info'; then
+if readelf -S --wide "$work/stripped/${libdir#"$prefix"/}/libaudit_logger.a" 2>/dev/null | grep '\.debug_info' >/dev/null; then
     fail "the stripped libaudit_logger.a still has debug information"
 fi
 echo "stripped: $(stat -c %s "$real") -> $(stat -c %s "$stripped_so") bytes"

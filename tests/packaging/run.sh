@@ -133,7 +133,7 @@ EOF
 loaded=$(ldd "$work/go-app/consumer" | grep libaudit_logger || true)
 [[ $loaded == *"=> $libdir/libaudit_logger.so.0 "* ]] ||
     fail "the Go consumer does not load the installed library: ${loaded:-nothing}"
-if ldd "$work/go-app/consumer-static" | grep -q libaudit_logger; then
+if ldd "$work/go-app/consumer-static" | grep libaudit_logger >/dev/null; then
     fail "the Go consumer built with -tags audit_logger_static still needs libaudit_logger.so"
 fi
 (cd "$work" && "$work/go-app/consumer" "$fixture" "$out" go)
