@@ -570,12 +570,13 @@ fn bad_document(message: String) -> core::Error {
 /// Parses a stored event line (the canonical compact JSON of
 /// [`core::write_compact`]) into the event, with its own seq and timestamp.
 pub fn parse_event_line(line: &[u8]) -> core::Result<Event> {
-    let r: Record<'_> = serde_json::from_slice(line)
-        .map_err(|e| bad_document(format!("not an event line: {e}")))?;
-    let seq = r
-        .seq
-        .ok_or_else(|| bad_document("the event line has no seq".into()))?;
-    record_event(&r, seq, &reading_config())
+    let text = std::str::from_utf8(line).map_err(|e| {
+        bad_document(format!(
+            "not an event line: not UTF-8 at byte {}",
+            e.valid_up_to()
+        ))
+    })?;
+    core::parse_line(text, &reading_config())
 }
 
 /// Reads the events of an export: an export document (a JSON array as

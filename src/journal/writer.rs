@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use crate::core::queue::Queue;
 use crate::core::{
-    now_micros, parse_line, write_compact, AuditLogger, Config, Error, ErrorKind, Event, NewEvent,
-    Result, Severity, Sink,
+    now_micros, write_compact, AuditLogger, Config, Error, ErrorKind, Event, NewEvent, Result,
+    Severity, Sink,
 };
 use crate::seal::merkle::{leaf_hash, Frontier};
 use crate::seal::{Checkpoint, KeyChain};
@@ -205,7 +205,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
     let restored: Vec<Event> = recovery
         .recent_events
         .iter()
-        .map(|line| parse_payload(line, &config))
+        .map(|line| super::parse_event_line(line))
         .collect::<Result<_>>()?;
     let last_seq = restored.last().map_or(0, Event::seq);
     let (keys, tree, since_checkpoint) = resume_seal(&journal.dir, &mut disk, last_seq)?;
@@ -292,19 +292,6 @@ pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
         .clone();
     stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
     Some(stats)
-}
-
-fn parse_payload(line: &[u8], config: &Config) -> Result<Event> {
-    let text = std::str::from_utf8(line)
-        .map_err(|_| Error::new(ErrorKind::InvalidDocument, "a journal record is not UTF-8"))?;
-    // Restored events were accepted once; today's limits may be smaller.
-    let lenient = Config {
-        max_field_bytes: config.max_field_bytes.max(super::MAX_PAYLOAD),
-        max_details_bytes: config.max_details_bytes.max(super::MAX_PAYLOAD),
-        max_details_depth: 128,
-        ..config.clone()
-    };
-    parse_line(text, &lenient)
 }
 
 /// The key chain, the Merkle frontier of everything journaled, and the
