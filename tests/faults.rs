@@ -803,9 +803,16 @@ fn callbacks_may_unsubscribe_and_subscribe_others_mid_dispatch() {
             .map(|&(_, s)| s)
             .collect::<Vec<_>>()
     };
-    // Ended on this thread before their turn in the dispatch of seq 5.
+    // Ended on this thread before its turn in the dispatch of seq 5.
     assert_eq!(of("sync victim"), [1, 2, 3, 4]);
-    assert_eq!(of("queued victim"), [1, 2, 3, 4]);
+    // A queued subscription is handed seq 5 when it is stored, before the
+    // synchronous dispatch that ends it: its thread may deliver 5 or not yet,
+    // but nothing after its end.
+    let queued_seen = of("queued victim");
+    assert!(
+        queued_seen == [1, 2, 3, 4] || queued_seen == [1, 2, 3, 4, 5],
+        "{queued_seen:?}"
+    );
     // Subscribed during the dispatch of seq 5: starts with the next event.
     assert_eq!(of("newcomer"), [6, 7, 8, 9, 10]);
     assert_eq!((sync_drops.load(SeqCst), queued_drops.load(SeqCst)), (1, 1));
