@@ -63,7 +63,7 @@ run build cargo build --release
 # Programs linked against the library ask the loader for its SONAME; point that
 # name at it, as the CMake build does.
 ln -sf libaudit_logger.so target/release/libaudit_logger.so.0
-run rust env PROPTEST_CASES=2048 cargo test --release --no-fail-fast \
+run rust env PROPTEST_CASES=2048 cargo test --profile release-tests --no-fail-fast \
     --test stress --test faults --test properties --test fuzz_replay -- --nocapture
 
 run c-build gcc -O2 "${cflags[@]}" -o "$work/stress"
@@ -87,9 +87,9 @@ run c-reliability-build gcc -O2 -std=c11 -Wall -Wextra -Werror -I include -I tes
     "-Wl,-rpath,$repo/target/release" -o "$work/test_reliability"
 run c-reliability "$work/test_reliability" 1000
 run instrumented bash tests/sanitizer/run.sh "$work/instrumented"
-run crash env AUDIT_CRASH_KILLS=5000 cargo test --release --test journal_logger -- --nocapture \
+run crash env AUDIT_CRASH_KILLS=5000 cargo test --profile release-tests --test journal_logger -- --nocapture \
     a_process_killed under_batch
-run tamper cargo test --release --test seal --test journal_verify -- --nocapture
+run tamper cargo test --profile release-tests --test seal --test journal_verify -- --nocapture
 
 # ------------------------------------------------------------------ the figures
 
@@ -118,13 +118,13 @@ else
     verdict="**Failed:** ${failed[*]} (see the command of each row to reproduce)."
 fi
 
-t_rust='`cargo test --release --test stress -- --nocapture`'
+t_rust='`cargo test --profile release-tests --test stress -- --nocapture`'
 t_cstress='`gcc -O2 -std=c11 -Wall -Wextra -Wpedantic -Werror -I include tests/stress/stress.c -L target/release -laudit_logger -lpthread -Wl,-rpath,$PWD/target/release -o stress && ./stress`'
 t_valgrind='`valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect ./stress 5000`'
 t_asan='`gcc -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined ... -o stress-asan && ./stress-asan`'
-t_faults='`cargo test --release --test faults -- --nocapture`'
-t_props='`PROPTEST_CASES=2048 cargo test --release --test properties -- --nocapture`'
-t_fuzz='`cargo test --release --test fuzz_replay -- --nocapture`'
+t_faults='`cargo test --profile release-tests --test faults -- --nocapture`'
+t_props='`PROPTEST_CASES=2048 cargo test --profile release-tests --test properties -- --nocapture`'
+t_fuzz='`cargo test --profile release-tests --test fuzz_replay -- --nocapture`'
 t_all='`scripts/reliability-report.sh`'
 
 # describe TEST: a list item explaining a known-bug test.
@@ -232,9 +232,9 @@ $(nproc) cores, $(rustc --version | cut -d' ' -f1-2), $(gcc --version | head -n 
 | AddressSanitizer + UBSan (C stress, 4 × 250,000) | ${asan_reports:-?} sanitizer reports (leak checking on); checks: $(c_summary "$A") | $t_asan |
 | Forks while 2 threads log and 2 queued subscriptions deliver | $(fig "$work/c-reliability.txt" 'RELIABILITY fork' forks) forks, $(fig "$work/c-reliability.txt" 'RELIABILITY fork' hung) hung, $(fig "$work/c-reliability.txt" 'RELIABILITY fork' failed) failed; checks: $(c_summary "$work/c-reliability.txt") | \`tests/c/test_reliability.c\` |
 | C harness, stress and reliability against the ASan-instrumented library | $(grep -cE '^[0-9]+ passed, 0 failed$' "$work/instrumented.txt") of 4 programs clean; $(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$work/instrumented.txt") sanitizer reports | \`tests/sanitizer/run.sh build\` |
-| Journal crash loop, fsync always | $(fig "$work/crash.txt" 'policy=Always' kills) SIGKILLs at random moments, $(fig "$work/crash.txt" 'policy=Always' acknowledged) events acknowledged, **$(fig "$work/crash.txt" 'policy=Always' lost) lost**, chain verifies ($(fig "$work/crash.txt" 'policy=Always' verified) sealed events) | \`AUDIT_CRASH_KILLS=5000 cargo test --release --test journal_logger\` |
+| Journal crash loop, fsync always | $(fig "$work/crash.txt" 'policy=Always' kills) SIGKILLs at random moments, $(fig "$work/crash.txt" 'policy=Always' acknowledged) events acknowledged, **$(fig "$work/crash.txt" 'policy=Always' lost) lost**, chain verifies ($(fig "$work/crash.txt" 'policy=Always' verified) sealed events) | \`AUDIT_CRASH_KILLS=5000 cargo test --profile release-tests --test journal_logger\` |
 | Journal crash loop, fsync batch (100 events / 20 ms) | $(fig "$work/crash.txt" 'policy=Batch' kills) kills, $(fig "$work/crash.txt" 'policy=Batch' lost) of $(fig "$work/crash.txt" 'policy=Batch' acknowledged) acknowledged events lost, at most $(fig "$work/crash.txt" 'policy=Batch' worst_kill) in one kill (the bound: 2 batches) | same |
-| Seal and journal verification tests | $(counts "$work/tamper.txt") | \`cargo test --release --test seal --test journal_verify\` |
+| Seal and journal verification tests | $(counts "$work/tamper.txt") | \`cargo test --profile release-tests --test seal --test journal_verify\` |
 | Wall time | Rust suites $(seconds rust) s, C stress $(seconds c-stress) s, valgrind $(seconds c-valgrind) s, sanitizers $(seconds c-asan) s | $t_all |
 
 ## Known library bugs

@@ -676,7 +676,7 @@ fn a_corpus_of_tampered_journals_is_caught() {
 }
 
 /// One million events: write, then verify once (a measurement, not a
-/// timed assertion). Run with `cargo test --release --test journal_verify
+/// timed assertion). Run with `cargo test --profile release-tests --test journal_verify
 /// -- --ignored --nocapture`.
 #[test]
 #[ignore]
