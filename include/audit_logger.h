@@ -231,8 +231,6 @@ typedef struct AuditSubscriptionStats {
   uint64_t dropped;
 } AuditSubscriptionStats;
 
-
-
 /**
  * Success.
  */
@@ -303,6 +301,8 @@ typedef struct AuditSubscriptionStats {
  * levels deep (each level costs stack); nothing was recorded.
  */
 #define AUDIT_ERR_TOO_DEEP 13
+
+
 
 #ifdef __cplusplus
 extern "C" {
