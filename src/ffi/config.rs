@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::boundary::{status, value};
 use super::status::{AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT};
-use super::strings::{arg_mut, path_arg};
+use super::strings::{arg_mut, path_arg, release_box};
 use crate::journal::{Fsync, JournalConfig};
 
 /// Logger settings as C sees them (`AuditConfig`): the core's, and a journal.
@@ -43,12 +43,7 @@ pub extern "C" fn audit_config_new() -> *mut Config {
 /// `config` is NULL or from `audit_config_new` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn audit_config_free(config: *mut Config) {
-    value((), || {
-        if !config.is_null() {
-            drop(Box::from_raw(config));
-        }
-        Ok(())
-    })
+    release_box(config)
 }
 
 /// Applies `set` to a live configuration's core settings.

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{status, value};
 use super::status::AuditStatus;
-use super::strings::{arg, out, owned};
+use super::strings::{arg, out, owned, release_box};
 use crate::core::{write_compact, Event};
 
 /// The result of a query: events, oldest first, owned by the list.
@@ -43,12 +43,7 @@ pub unsafe extern "C" fn audit_event_list_get(
 /// `list` is NULL or from this library and not yet freed; its events are not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn audit_event_list_free(list: *mut AuditEventList) {
-    value((), || {
-        if !list.is_null() {
-            drop(Box::from_raw(list));
-        }
-        Ok(())
-    })
+    release_box(list)
 }
 
 /// The event's sequence number (from 1, strictly increasing per logger; 0 if `event` is NULL).
@@ -162,10 +157,11 @@ pub unsafe extern "C" fn audit_event_to_json(
     out_json: *mut *mut c_char,
 ) -> AuditStatus {
     status(|| {
+        let event = arg(event, "event")?;
         let out_json = out(out_json, "out_json")?;
         let mut line = Vec::with_capacity(256);
-        write_compact(&mut line, arg(event, "event")?);
-        *out_json = owned(line);
+        write_compact(&mut line, event);
+        out_json.set(owned(line));
         Ok(())
     })
 }

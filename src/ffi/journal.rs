@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::boundary::status;
 use super::status::{AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND};
-use super::strings::{arg, out, owned, path_arg, str_arg};
+use super::strings::{arg, opt_out, out, owned, path_arg, sized_out, str_arg, SizeTagged};
 use crate::core::AuditLogger;
 use crate::journal::{journal_stats, verify_journal, Verdict};
 use crate::seal::keys::{parse_anchor, read_anchor};
@@ -35,7 +35,11 @@ pub struct AuditJournalStats {
 }
 
 /// Size of the first version of `AuditJournalStats`.
-const JOURNAL_STATS_V1_SIZE: usize = 56;
+// SAFETY: #[repr(C)], and `struct_size: u64` comes first.
+unsafe impl SizeTagged for AuditJournalStats {
+    const NAME: &'static str = "AuditJournalStats";
+    const V1_SIZE: usize = 56;
+}
 
 /// Writes the counters of `logger`'s journal into `*out_stats`, whose
 /// `struct_size` the caller has set. Thread-safe.
@@ -51,30 +55,18 @@ pub unsafe extern "C" fn audit_journal_stats(
 ) -> AuditStatus {
     status(|| {
         let logger = arg(logger, "logger")?;
-        let out_stats = out(out_stats, "out_stats")?;
-        let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
-        if size < JOURNAL_STATS_V1_SIZE {
-            return Err(Failure::new(
-                AUDIT_ERR_INVALID_ARGUMENT,
-                format!(
-                    "out_stats->struct_size is {size}; set it to sizeof(AuditJournalStats) (at least {JOURNAL_STATS_V1_SIZE})"
-                ),
-            ));
-        }
+        let (out_stats, struct_size) = sized_out(out_stats, "out_stats")?;
         let stats = journal_stats(logger)
             .ok_or_else(|| Failure::new(AUDIT_ERR_NOT_FOUND, "the logger has no journal"))?;
-        std::ptr::write(
-            out_stats,
-            AuditJournalStats {
-                struct_size: (*out_stats).struct_size,
-                written_seq: stats.written_seq,
-                durable_seq: stats.durable_seq,
-                checkpoints: stats.checkpoints,
-                epoch: stats.epoch,
-                recovered_bytes_dropped: stats.recovered_bytes_dropped,
-                failing: u64::from(stats.failing.is_some()),
-            },
-        );
+        out_stats.set(AuditJournalStats {
+            struct_size,
+            written_seq: stats.written_seq,
+            durable_seq: stats.durable_seq,
+            checkpoints: stats.checkpoints,
+            epoch: stats.epoch,
+            recovered_bytes_dropped: stats.recovered_bytes_dropped,
+            failing: u64::from(stats.failing.is_some()),
+        });
         Ok(())
     })
 }
@@ -134,7 +126,7 @@ pub unsafe extern "C" fn audit_journal_verify(
             Verdict::UnsealedTail => AUDIT_VERIFY_UNSEALED_TAIL,
             _ => AUDIT_VERIFY_TAMPERED,
         };
-        if let Some(out_json) = out_report_json.as_mut() {
+        if let Some(out_json) = opt_out(out_report_json) {
             let r = &checked.report;
             let findings: Vec<_> = r
                 .findings
@@ -161,9 +153,9 @@ pub unsafe extern "C" fn audit_journal_verify(
                 "epochs": r.epochs,
                 "findings": findings,
             });
-            *out_json = owned(doc.to_string());
+            out_json.set(owned(doc.to_string()));
         }
-        *out_verdict = verdict;
+        out_verdict.set(verdict);
         Ok(())
     })
 }

@@ -7,7 +7,7 @@ use super::boundary::{status, value};
 use super::config::Config;
 use super::event::AuditEventList;
 use super::status::{AuditStatus, Failure};
-use super::strings::{arg, opt_str_arg, out, owned, path_arg, str_arg};
+use super::strings::{arg, opt_out, opt_str_arg, out, owned, path_arg, release, str_arg};
 use crate::core::{write_document, AuditLogger, Filter, NewEvent, Severity};
 
 /// Makes a logger keeping the newest `capacity` events (other settings default)
@@ -23,7 +23,7 @@ pub unsafe extern "C" fn audit_logger_new(
 ) -> AuditStatus {
     status(|| {
         let out_logger = out(out_logger, "out_logger")?;
-        *out_logger = into_handle(AuditLogger::new(capacity)?);
+        out_logger.set(into_handle(AuditLogger::new(capacity)?));
         Ok(())
     })
 }
@@ -50,13 +50,13 @@ pub unsafe extern "C" fn audit_logger_new_with_config(
     out_logger: *mut *mut AuditLogger,
 ) -> AuditStatus {
     status(|| {
-        let out_logger = out(out_logger, "out_logger")?;
         let config = arg(config, "config")?.clone();
+        let out_logger = out(out_logger, "out_logger")?;
         let logger = match config.journal {
             None => AuditLogger::with_config(config.core)?,
             Some(journal) => crate::journal::open_logger(config.core, journal)?,
         };
-        *out_logger = into_handle(logger);
+        out_logger.set(into_handle(logger));
         Ok(())
     })
 }
@@ -92,13 +92,10 @@ pub(crate) unsafe fn share_handle(logger: *const AuditLogger) -> Arc<AuditLogger
 /// `logger` is NULL or from `audit_logger_new*` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn audit_logger_free(logger: *mut AuditLogger) {
-    value((), || {
-        if !logger.is_null() {
-            let logger = Arc::from_raw(logger.cast_const());
-            logger.close();
-            drop(logger);
-        }
-        Ok(())
+    release(logger, |logger| {
+        let logger = Arc::from_raw(logger.cast_const());
+        logger.close();
+        drop(logger);
     })
 }
 
@@ -139,8 +136,8 @@ pub unsafe extern "C" fn audit_log(
             severity: Severity::from_value(severity)?,
             details: opt_str_arg(details_json, "details_json")?,
         })?;
-        if let Some(out_seq) = out_seq.as_mut() {
-            *out_seq = seq;
+        if let Some(out_seq) = opt_out(out_seq) {
+            out_seq.set(seq);
         }
         Ok(())
     })
@@ -164,10 +161,10 @@ pub unsafe extern "C" fn audit_query(
     out_list: *mut *mut AuditEventList,
 ) -> AuditStatus {
     status(|| {
-        let out_list = out(out_list, "out_list")?;
         let logger = arg(logger, "logger")?;
+        let out_list = out(out_list, "out_list")?;
         let events = logger.query(filter_or_all(filter, &Filter::default()));
-        *out_list = Box::into_raw(Box::new(AuditEventList(events)));
+        out_list.set(Box::into_raw(Box::new(AuditEventList(events))));
         Ok(())
     })
 }
@@ -184,12 +181,12 @@ pub unsafe extern "C" fn audit_query_json(
     out_json: *mut *mut c_char,
 ) -> AuditStatus {
     status(|| {
-        let out_json = out(out_json, "out_json")?;
         let logger = arg(logger, "logger")?;
+        let out_json = out(out_json, "out_json")?;
         let events = logger.query(filter_or_all(filter, &Filter::default()));
         let mut doc = Vec::with_capacity(events.len() * 320 + 2);
         write_document(&mut doc, &events);
-        *out_json = owned(doc);
+        out_json.set(owned(doc));
         Ok(())
     })
 }
@@ -209,14 +206,15 @@ pub unsafe extern "C" fn audit_get(
     out_list: *mut *mut AuditEventList,
 ) -> AuditStatus {
     status(|| {
+        let logger = arg(logger, "logger")?;
         let out_list = out(out_list, "out_list")?;
-        let event = arg(logger, "logger")?.get(seq).ok_or_else(|| {
+        let event = logger.get(seq).ok_or_else(|| {
             Failure::new(
                 super::status::AUDIT_ERR_NOT_FOUND,
                 format!("no event with seq {seq} is held (evicted, or not logged yet)"),
             )
         })?;
-        *out_list = Box::into_raw(Box::new(AuditEventList(vec![event])));
+        out_list.set(Box::into_raw(Box::new(AuditEventList(vec![event]))));
         Ok(())
     })
 }
@@ -234,9 +232,10 @@ pub unsafe extern "C" fn audit_recent(
     out_list: *mut *mut AuditEventList,
 ) -> AuditStatus {
     status(|| {
+        let logger = arg(logger, "logger")?;
         let out_list = out(out_list, "out_list")?;
-        let events = arg(logger, "logger")?.recent(n);
-        *out_list = Box::into_raw(Box::new(AuditEventList(events)));
+        let events = logger.recent(n);
+        out_list.set(Box::into_raw(Box::new(AuditEventList(events))));
         Ok(())
     })
 }
@@ -271,8 +270,8 @@ pub unsafe extern "C" fn audit_export_json(
         } else {
             logger.export_json_to(path_arg(path, "path")?)?
         };
-        if let Some(out_json) = out_json.as_mut() {
-            *out_json = owned(doc);
+        if let Some(out_json) = opt_out(out_json) {
+            out_json.set(owned(doc));
         }
         Ok(())
     })
@@ -302,8 +301,8 @@ pub unsafe extern "C" fn audit_import_json(
         let logger = arg(logger, "logger")?;
         let json = arg(json, "json").map(|_| std::ffi::CStr::from_ptr(json))?;
         let n = logger.import_json_bytes(json.to_bytes())?;
-        if let Some(out_count) = out_count.as_mut() {
-            *out_count = n;
+        if let Some(out_count) = opt_out(out_count) {
+            out_count.set(n);
         }
         Ok(())
     })
@@ -327,8 +326,8 @@ pub unsafe extern "C" fn audit_import_json_file(
     status(|| {
         let logger = arg(logger, "logger")?;
         let n = logger.import_json_file(path_arg(path, "path")?)?;
-        if let Some(out_count) = out_count.as_mut() {
-            *out_count = n;
+        if let Some(out_count) = opt_out(out_count) {
+            out_count.set(n);
         }
         Ok(())
     })

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::boundary::{status, value};
 use super::status::{AuditStatus, Failure};
-use super::strings::{arg_mut, opt_str_arg};
+use super::strings::{arg_mut, opt_str_arg, release_box};
 use crate::core::{Filter, Severity};
 
 /// A filter that matches every event. Owned: release with `audit_filter_free`.
@@ -23,12 +23,7 @@ pub extern "C" fn audit_filter_new() -> *mut Filter {
 /// `filter` is NULL or from `audit_filter_new` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn audit_filter_free(filter: *mut Filter) {
-    value((), || {
-        if !filter.is_null() {
-            drop(Box::from_raw(filter));
-        }
-        Ok(())
-    })
+    release_box(filter)
 }
 
 /// Applies `set` to a live filter; the filter is unchanged on error.

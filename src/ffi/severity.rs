@@ -44,9 +44,10 @@ pub unsafe extern "C" fn audit_severity_from_name(
     out_severity: *mut u32,
 ) -> AuditStatus {
     status(|| {
+        let name = str_arg(name, "name")?;
         let out_severity = out(out_severity, "out_severity")?;
-        let severity = Severity::from_name(str_arg(name, "name")?)?;
-        *out_severity = severity.value();
+        let severity = Severity::from_name(name)?;
+        out_severity.set(severity.value());
         Ok(())
     })
 }

@@ -10,7 +10,7 @@ use super::logger::share_handle;
 use super::status::{
     AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND, AUDIT_ERR_TIMEOUT,
 };
-use super::strings::{arg, out};
+use super::strings::{arg, out, sized_out, Out, SizeTagged};
 use crate::core::{AuditLogger, Delivery, Event, Overflow, SubscriptionStats};
 
 /// Queue overflow policy: discard the oldest queued event; producers never wait.
@@ -58,7 +58,14 @@ pub struct AuditSubscriptionStats {
 }
 
 /// Size of the first version of `AuditSubscriptionStats`: the least a caller may pass.
-const STATS_V1_SIZE: usize = 32;
+// SAFETY: #[repr(C)], and `struct_size: u64` comes first.
+unsafe impl SizeTagged for AuditSubscriptionStats {
+    const NAME: &'static str = "AuditSubscriptionStats";
+    const V1_SIZE: usize = 32;
+}
+
+/// A checked stats out-parameter and the caller's `struct_size`.
+type StatsOut = (Out<AuditSubscriptionStats>, u64);
 
 struct Foreign {
     callback: unsafe extern "C" fn(*mut c_void, *const Event) -> i32,
@@ -121,7 +128,7 @@ unsafe fn register(
     let held = foreign.clone();
     let id = logger.subscribe_with(Box::new(move |event| held.call(event)), delivery)?;
     foreign.owns_ctx.store(true, Ordering::Release);
-    *out_id = id;
+    out_id.set(id);
     Ok(())
 }
 
@@ -279,33 +286,18 @@ unsafe fn end(logger: *mut AuditLogger, id: u64) -> Result<SubscriptionStats, Fa
 }
 
 /// A size-tagged stats out-parameter, checked before any work.
-unsafe fn stats_out(
-    out_stats: *mut AuditSubscriptionStats,
-) -> Result<*mut AuditSubscriptionStats, Failure> {
-    let out_stats = out(out_stats, "out_stats")?;
-    let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
-    if size < STATS_V1_SIZE {
-        return Err(Failure::new(
-            AUDIT_ERR_INVALID_ARGUMENT,
-            format!(
-                "out_stats->struct_size is {size}; set it to sizeof(AuditSubscriptionStats) (at least {STATS_V1_SIZE})"
-            ),
-        ));
-    }
-    Ok(out_stats)
+unsafe fn stats_out(out_stats: *mut AuditSubscriptionStats) -> Result<StatsOut, Failure> {
+    sized_out(out_stats, "out_stats")
 }
 
 /// Writes only the fields this version knows; a newer caller's extra tail is untouched.
-unsafe fn write_stats(out_stats: *mut AuditSubscriptionStats, stats: SubscriptionStats) {
-    std::ptr::write(
-        out_stats,
-        AuditSubscriptionStats {
-            struct_size: (*out_stats).struct_size,
-            delivered: stats.delivered,
-            failed: stats.failed,
-            dropped: stats.dropped,
-        },
-    );
+fn write_stats((out_stats, struct_size): StatsOut, stats: SubscriptionStats) {
+    out_stats.set(AuditSubscriptionStats {
+        struct_size,
+        delivered: stats.delivered,
+        failed: stats.failed,
+        dropped: stats.dropped,
+    });
 }
 
 /// Writes the counters of subscription `id` into `*out_stats`, whose
