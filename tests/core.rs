@@ -1,6 +1,9 @@
 //! Behaviour of the Rust core that the shared vectors cannot express:
 //! subscribers' re-entrancy and failures, threads, files, limits.
 
+mod common;
+
+use common::DropCounter;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -68,22 +71,16 @@ fn failing_and_panicking_subscribers_are_counted_and_do_not_stop_others() {
 
 #[test]
 fn dropping_the_logger_drops_each_callback_once() {
-    struct Probe(Arc<AtomicUsize>);
-    impl Drop for Probe {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
     let drops = Arc::new(AtomicUsize::new(0));
     let log = AuditLogger::new(10).unwrap();
     for _ in 0..3 {
-        let probe = Probe(drops.clone());
+        let probe = DropCounter(drops.clone());
         log.subscribe(Box::new(move |_| {
             let _ = &probe;
             true
         }));
     }
-    let p = Probe(drops.clone());
+    let p = DropCounter(drops.clone());
     let id = log.subscribe(Box::new(move |_| {
         let _ = &p;
         true

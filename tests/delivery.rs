@@ -1,6 +1,9 @@
 //! Queued delivery: overflow policies, counters, flush, and ending subscriptions
 //! while callbacks are blocked or running.
 
+mod common;
+
+use common::{wait_for, DropCounter};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -119,14 +122,8 @@ fn block_gives_up_after_its_timeout() {
 
 #[test]
 fn unsubscribing_a_blocked_subscription_discards_its_queue_without_waiting() {
-    struct Probe(Arc<AtomicUsize>);
-    impl Drop for Probe {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
     let drops = Arc::new(AtomicUsize::new(0));
-    let probe = Probe(drops.clone());
+    let probe = DropCounter(drops.clone());
     let log = AuditLogger::new(1000).unwrap();
     let (release, gate) = mpsc::channel::<()>();
     let gate = Mutex::new(gate);
@@ -154,17 +151,9 @@ fn unsubscribing_a_blocked_subscription_discards_its_queue_without_waiting() {
         "the running call keeps the callback alive"
     );
     drop(release);
-    for _ in 0..3000 {
-        if drops.load(Ordering::SeqCst) == 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(
-        drops.load(Ordering::SeqCst),
-        1,
-        "dropped once the call returned"
-    );
+    wait_for("the callback is dropped once the call returned", || {
+        drops.load(Ordering::SeqCst) == 1
+    });
     log_n(&log, 5);
     assert!(log.flush(LONG).unwrap());
 }
@@ -196,12 +185,9 @@ fn a_queued_callback_may_log_and_unsubscribe_itself_but_not_flush() {
         .unwrap();
     *id.lock().unwrap() = sub;
     log.log(&NewEvent::default()).unwrap();
-    for _ in 0..3000 {
-        if log.count() == 2 && log.subscription_stats(sub).is_none() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_for("the callback logged and ended its subscription", || {
+        log.count() == 2 && log.subscription_stats(sub).is_none()
+    });
     assert_eq!(
         *flush_error.lock().unwrap(),
         Some(ErrorKind::InvalidArgument)

@@ -13,25 +13,18 @@
 //! 256 cases per property from a fixed seed (`PROPTEST_CASES` and
 //! `PROPTEST_RNG_SEED` override).
 
+mod common;
+
 use std::fmt;
 
 use audit_logger::core::{AuditLogger, Config, ErrorKind, NewEvent};
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-/// 256 cases from a fixed seed, so every run checks the same inputs;
-/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` (a number, or `random`) override.
 fn config() -> ProptestConfig {
-    let defaults = ProptestConfig::default();
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").map_or(256, |_| defaults.cases),
-        rng_seed: std::env::var("PROPTEST_RNG_SEED")
-            .map_or(RngSeed::Fixed(0xD37A), |_| defaults.rng_seed),
-        failure_persistence: None,
-        ..defaults
-    }
+    common::proptest_config(0xD37A)
 }
 
 fn check<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::{quiet_deliberate_panics, wait_for, DropCounter};
+
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
@@ -668,22 +670,9 @@ fn an_export_imports_into_a_logger_with_the_same_limits() {
 
 // ------------------------------------------------------------ callback faults
 
-/// Silences the panics raised on purpose here; others still print.
-fn quiet_deliberate_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<&str>() != Some(&"deliberate") {
-                default(info);
-            }
-        }));
-    });
-}
-
 #[test]
 fn a_panicking_queued_callback_keeps_its_delivery_thread() {
-    quiet_deliberate_panics();
+    quiet_deliberate_panics("deliberate");
     let log = AuditLogger::new(1000).unwrap();
     let calls = Arc::new(AtomicU64::new(0));
     let c = calls.clone();
@@ -716,25 +705,6 @@ fn a_panicking_queued_callback_keeps_its_delivery_thread() {
     report("callback_panics", 100);
 }
 
-/// Owned by a callback; counts its drop (the Rust form of free_ctx).
-struct Dropped(Arc<AtomicUsize>);
-
-impl Drop for Dropped {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn wait_for(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..60_000 {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    panic!("timed out waiting until {what}");
-}
-
 #[test]
 fn callbacks_may_unsubscribe_and_subscribe_others_mid_dispatch() {
     let log = Arc::new(AuditLogger::new(100).unwrap());
@@ -763,14 +733,17 @@ fn callbacks_may_unsubscribe_and_subscribe_others_mid_dispatch() {
         true
     }));
     let (sync_drops, queued_drops) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (victim, mark) = (seen_by("sync victim", &seen), Dropped(sync_drops.clone()));
+    let (victim, mark) = (
+        seen_by("sync victim", &seen),
+        DropCounter(sync_drops.clone()),
+    );
     let sync_victim = log.subscribe(Box::new(move |e| {
         let _ = &mark;
         victim(e)
     }));
     let (victim, mark) = (
         seen_by("queued victim", &seen),
-        Dropped(queued_drops.clone()),
+        DropCounter(queued_drops.clone()),
     );
     let queued_victim = log
         .subscribe_with(

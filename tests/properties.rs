@@ -22,7 +22,7 @@ use audit_logger::core::{
     NewEvent, Severity,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
 const SEVERITIES: [Severity; 4] = [
@@ -43,17 +43,8 @@ const DETAILS: [&str; 4] = [
 const MIN_MICROS: i64 = -62_167_219_200_000_000;
 const MAX_MICROS: i64 = 253_402_300_799_999_999;
 
-/// 256 cases from a fixed seed, so every run checks the same inputs;
-/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` (a number, or `random`) override.
 fn config() -> ProptestConfig {
-    let defaults = ProptestConfig::default();
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").map_or(256, |_| defaults.cases),
-        rng_seed: std::env::var("PROPTEST_RNG_SEED")
-            .map_or(RngSeed::Fixed(0x5EED), |_| defaults.rng_seed),
-        failure_persistence: None,
-        ..defaults
-    }
+    common::proptest_config(0x5EED)
 }
 
 // ------------------------------------------------------------ the model

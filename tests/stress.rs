@@ -17,7 +17,7 @@ use audit_logger::core::{
 };
 
 mod common;
-use common::Rng;
+use common::{quiet_deliberate_panics, Rng};
 
 const PRODUCERS: usize = 4;
 const RACERS: usize = 3;
@@ -523,18 +523,9 @@ fn produce(run: &Run, p: usize) -> Vec<u64> {
 }
 
 /// Silences the panics the failing subscriber raises on purpose; others still print.
-fn quiet_deliberate_panics() {
-    let default = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        if info.payload().downcast_ref::<&str>() != Some(&DELIBERATE) {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn concurrent_producers_racers_and_subscribers_lose_nothing() {
-    quiet_deliberate_panics();
+    quiet_deliberate_panics(DELIBERATE);
     let per_producer = per_producer();
     let logged = PRODUCERS as u64 * per_producer;
     let max_seq = logged + IMPORT_EVENTS * MAX_IMPORTS;

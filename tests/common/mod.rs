@@ -56,3 +56,55 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// Counts its drops: owned by a callback, it tells when the library released
+/// the callback (the Rust form of a C `free_ctx`).
+pub struct DropCounter(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Silences panics whose payload is the `&str` `message` (raised on purpose by
+/// a test); every other panic still prints. Installed once per test binary.
+pub fn quiet_deliberate_panics(message: &'static str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&message) {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Polls `done` every millisecond for up to a minute; panics naming `what` if
+/// it never holds.
+pub fn wait_for(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..60_000 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// The property tests' configuration: 256 cases from the fixed `seed`, so
+/// every run checks the same inputs; `PROPTEST_CASES` and `PROPTEST_RNG_SEED`
+/// (a number, or `random`) override.
+pub fn proptest_config(seed: u64) -> proptest::test_runner::Config {
+    let defaults = proptest::test_runner::Config::default();
+    proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES").map_or(256, |_| defaults.cases),
+        rng_seed: std::env::var("PROPTEST_RNG_SEED")
+            .map_or(proptest::test_runner::RngSeed::Fixed(seed), |_| {
+                defaults.rng_seed
+            }),
+        failure_persistence: None,
+        ..defaults
+    }
+}
