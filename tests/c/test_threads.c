@@ -24,6 +24,7 @@
 
 #include "audit_logger.h"
 #include "check.h"
+#include "churn.h"
 
 #define PRODUCERS 4
 #define CAPACITY 4096
@@ -176,33 +177,20 @@ static void *read_while_logging(void *arg) {
 /* One churned subscription's ctx; kept until the end so late calls can be caught. */
 typedef struct Churned {
     struct Churned *next;
-    atomic_int running;            /* callback calls in progress */
-    atomic_int frees;              /* free_ctx calls */
-    atomic_int calls_after_free;   /* calls begun after free_ctx */
-    atomic_int free_while_running; /* free_ctx calls while a callback ran */
+    ChurnGuard guard;
 } Churned;
 
-static atomic_ulong churn_freed;
+static atomic_ulong churned_count; /* churned ctxs released */
 
 static int32_t churn_callback(void *ctx, const AuditEvent *event) {
     Churned *c = ctx;
     (void)event;
-    atomic_fetch_add(&c->running, 1);
-    if (atomic_load(&c->frees)) {
-        atomic_fetch_add(&c->calls_after_free, 1);
-    }
-    atomic_fetch_sub(&c->running, 1);
+    churn_enter(&c->guard);
+    churn_leave(&c->guard);
     return 0;
 }
 
-static void churn_free(void *ctx) {
-    Churned *c = ctx;
-    if (atomic_load(&c->running) != 0) {
-        atomic_fetch_add(&c->free_while_running, 1);
-    }
-    atomic_fetch_add(&c->frees, 1);
-    atomic_fetch_add(&churn_freed, 1);
-}
+static void churn_free(void *ctx) { churn_freed(&((Churned *)ctx)->guard, &churned_count); }
 
 typedef struct Churner {
     pthread_t thread;
@@ -321,23 +309,19 @@ int main(int argc, char **argv) {
 
     /* Queued subscriptions may finish on their delivery threads a little later
      * (the watchdog bounds the wait). */
-    while (atomic_load(&churn_freed) < churner.subscriptions) {
+    while (atomic_load(&churned_count) < churner.subscriptions) {
         pause_briefly();
     }
-    unsigned long bad_frees = 0, calls_after_free = 0, free_while_running = 0;
+    unsigned long violations = 0;
     while (churner.all != NULL) {
         Churned *c = churner.all;
         churner.all = c->next;
-        bad_frees += atomic_load(&c->frees) != 1;
-        calls_after_free += (unsigned long)atomic_load(&c->calls_after_free);
-        free_while_running += (unsigned long)atomic_load(&c->free_while_running);
+        violations += churn_violations(&c->guard);
         free(c);
     }
     CHECK(churner.subscriptions > 0);
-    CHECK(atomic_load(&churn_freed) == churner.subscriptions);
-    CHECK(bad_frees == 0);
-    CHECK(free_while_running == 0);
-    CHECK(calls_after_free == 0);
+    CHECK(atomic_load(&churned_count) == churner.subscriptions);
+    CHECK(violations == 0);
     CHECK(reader.rounds > 0);
 
     remove(path);

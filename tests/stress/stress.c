@@ -52,6 +52,7 @@
 
 #include "audit_logger.h"
 #include "../c/check.h"
+#include "../c/churn.h"
 
 #define MAX_PRODUCERS 16
 #define RACERS 3
@@ -624,7 +625,7 @@ typedef struct Churned {
     uint64_t appended_after;    /* read just after unsubscribing */
     AuditSubscriptionStats stats; /* read just before unsubscribing */
     atomic_ulong calls, out_of_order, early, max_seq; /* early: seq <= appended_before */
-    atomic_int running, frees, calls_after_free, free_while_running;
+    ChurnGuard guard;
     uint64_t last[MAX_PRODUCERS];
 } Churned;
 
@@ -634,10 +635,7 @@ static int32_t churned_callback(void *ctx, const AuditEvent *event) {
     Churned *c = ctx;
     uint64_t seq = audit_event_seq(event);
     int p = producer_of(audit_event_actor(event));
-    atomic_fetch_add(&c->running, 1);
-    if (atomic_load(&c->frees) != 0) {
-        atomic_fetch_add(&c->calls_after_free, 1);
-    }
+    churn_enter(&c->guard);
     atomic_fetch_add(&c->calls, 1);
     /* Synchronous: slot p is written only by producer p's thread; queued: only
      * by the delivery thread. */
@@ -653,18 +651,11 @@ static int32_t churned_callback(void *ctx, const AuditEvent *event) {
     unsigned long seen = atomic_load(&c->max_seq);
     while (seq > seen && !atomic_compare_exchange_weak(&c->max_seq, &seen, seq)) {
     }
-    atomic_fetch_sub(&c->running, 1);
+    churn_leave(&c->guard);
     return 0;
 }
 
-static void churned_free(void *ctx) {
-    Churned *c = ctx;
-    if (atomic_load(&c->running) != 0) {
-        atomic_fetch_add(&c->free_while_running, 1);
-    }
-    atomic_fetch_add(&c->frees, 1);
-    atomic_fetch_add(&churned_freed, 1);
-}
+static void churned_free(void *ctx) { churn_freed(&((Churned *)ctx)->guard, &churned_freed); }
 
 /* ------------------------------------------------------------------ racers */
 
@@ -889,7 +880,7 @@ static void *race(void *arg) {
 
 /* Checks every retired churned subscription; returns how many there were. */
 static unsigned long check_churned(Racer *r) {
-    unsigned long n = 0, bad_frees = 0, late = 0, outside = 0, over = 0, order = 0, stats = 0;
+    unsigned long n = 0, violations = 0, outside = 0, over = 0, order = 0, stats = 0;
     while (r->retired != NULL) {
         Churned *c = r->retired;
         r->retired = c->next;
@@ -898,9 +889,7 @@ static unsigned long check_churned(Racer *r) {
          * starts (stored, so counted in appended_before, but not yet handed to
          * subscribers), however old its seq: at most `producers` such calls. */
         uint64_t window = c->appended_after - c->appended_before + producers;
-        bad_frees += atomic_load(&c->frees) != 1;
-        late += (unsigned long)(atomic_load(&c->calls_after_free) +
-                                atomic_load(&c->free_while_running));
+        violations += churn_violations(&c->guard);
         outside += atomic_load(&c->early) > producers || atomic_load(&c->max_seq) > c->appended_after;
         over += calls > window;
         order += atomic_load(&c->out_of_order) != 0;
@@ -911,8 +900,7 @@ static unsigned long check_churned(Racer *r) {
         free(c);
         n++;
     }
-    CHECK(bad_frees == 0);
-    CHECK(late == 0);
+    CHECK(violations == 0);
     CHECK(outside == 0);
     CHECK(over == 0);
     CHECK(order == 0);
