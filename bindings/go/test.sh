@@ -9,24 +9,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-
-skip() {
-    echo "SKIPPED: go binding: $1"
-    if [ -n "${CI:-}" ]; then exit 1; fi
-    exit 77
-}
+binding=go
+source "$here/../../tests/bindings/prologue.sh"
 command -v go >/dev/null 2>&1 || skip "the go toolchain is not installed"
 command -v "${CC:-cc}" >/dev/null 2>&1 || skip "no C compiler (${CC:-cc}) for cgo"
-
-lib=${AUDIT_LOGGER_LIB:-$repo/target/release/libaudit_logger.so}
-if [ ! -f "$lib" ]; then
-    echo "go binding: the audit-logger library is not at $lib;" \
-        "run 'cargo build --release' in $repo (or set AUDIT_LOGGER_LIB)" >&2
-    exit 1
-fi
-lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
-export AUDIT_VECTORS_DIR=${AUDIT_VECTORS_DIR:-$repo/tests/vectors}
+need_library
+lib=$AUDIT_LOGGER_LIB
 
 # Link and run against exactly $lib. The linker wants libaudit_logger.so and
 # the loader wants its SONAME (libaudit_logger.so.0), which a cargo build does
@@ -48,8 +36,7 @@ echo "go binding: $(go version), library $lib"
 go vet -tags audit_logger_repo ./...
 go test -tags audit_logger_repo -race -count=1 -timeout 300s ./...
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+out=$work
 go build -tags audit_logger_repo -o "$out/quickstart" ./examples/quickstart
 "$out/quickstart" "$out/audit_export.json"
 test -s "$out/audit_export.json"

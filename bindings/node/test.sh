@@ -6,34 +6,15 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-
-export AUDIT_LOGGER_LIB="${AUDIT_LOGGER_LIB:-$repo/target/release/libaudit_logger.so}"
-export AUDIT_VECTORS_DIR="${AUDIT_VECTORS_DIR:-$repo/tests/vectors}"
-
-if [ ! -f "$AUDIT_LOGGER_LIB" ]; then
-  echo "node binding: native library not found at $AUDIT_LOGGER_LIB; run \`cargo build --release\` in $repo first" >&2
-  exit 1
-fi
-
-skip() {
-  echo "SKIPPED: node binding: $1"
-  if [ -n "${CI:-}" ]; then exit 1; fi
-  exit 77
-}
+binding=node
+source "$here/../../tests/bindings/prologue.sh"
+need_library
 command -v node >/dev/null 2>&1 || skip "node is not installed"
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
   skip "node $(node --version) is older than 20"
 (cd "$here" && node -e 'require.resolve("koffi")' >/dev/null 2>&1) ||
   skip "the koffi package is not installed (run \`npm ci\` in bindings/node)"
-
-if [ -z "${AUDIT_PRODUCER_LIB:-}" ]; then
-  fixture_dir="$(mktemp -d)"
-  trap 'rm -rf "$fixture_dir"' EXIT
-  export AUDIT_PRODUCER_LIB="$fixture_dir/libaudit_test_producer.so"
-  cc -shared -fPIC -O2 -I"$repo/include" "$repo/tests/fixtures/producer.c" \
-    -o "$AUDIT_PRODUCER_LIB" -lpthread
-fi
+need_producer
 
 cd "$here"
 # --test-timeout is enforced by the runner process, which ends a test file

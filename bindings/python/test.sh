@@ -5,38 +5,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-
-skip() {
-    echo "SKIPPED: python binding: $1"
-    if [ -n "${CI:-}" ]; then exit 1; fi
-    exit 77
-}
-
-lib="${AUDIT_LOGGER_LIB:-$repo/target/release/libaudit_logger.so}"
-if [ ! -f "$lib" ]; then
-    echo "python binding: $lib not found; run 'cargo build --release' in $repo first" >&2
-    exit 1
-fi
-
+binding=python
+source "$here/../../tests/bindings/prologue.sh"
+need_library
 python="${PYTHON:-python3}"
 command -v "$python" >/dev/null 2>&1 || skip "$python not found"
 "$python" -c 'import ctypes' >/dev/null 2>&1 || skip "the ctypes module of $python"
 "$python" -c 'import pytest' >/dev/null 2>&1 || skip "pytest for $python (pip install pytest)"
-
-export AUDIT_LOGGER_LIB="$lib"
-export AUDIT_VECTORS_DIR="${AUDIT_VECTORS_DIR:-$repo/tests/vectors}"
-if [ -z "${AUDIT_PRODUCER_LIB:-}" ]; then
-    if ! command -v cc >/dev/null 2>&1; then
-        echo "python binding: no C compiler (cc) to build tests/fixtures/producer.c; set AUDIT_PRODUCER_LIB" >&2
-        exit 1
-    fi
-    tmp="$(mktemp -d)"
-    trap 'rm -rf "$tmp"' EXIT
-    cc -shared -fPIC -O2 -I"$repo/include" "$repo/tests/fixtures/producer.c" \
-        -o "$tmp/libaudit_test_producer.so" -lpthread
-    export AUDIT_PRODUCER_LIB="$tmp/libaudit_test_producer.so"
-fi
+need_producer
 export PYTHONDONTWRITEBYTECODE=1  # keep the source tree clean
 
 # Each test that could hang has its own 60 s guard; this bounds the whole run.
