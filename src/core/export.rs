@@ -94,8 +94,7 @@ struct Record<'a> {
     details: &'a RawValue,
     #[serde(borrow)]
     timestamp: Cow<'a, str>,
-    /// Ignored by import (imported events get fresh sequence numbers); kept
-    /// by [`parse_line`].
+    /// Kept by the parsers; import gives events fresh sequence numbers.
     seq: Option<u64>,
 }
 
@@ -151,7 +150,9 @@ pub fn parse_line(line: &str, config: &Config) -> Result<Event> {
 }
 
 /// Parses a whole document produced by [`write_document`] (or by the reference
-/// implementation's `export_json`) into events carrying their original timestamps.
+/// implementation's `export_json`) into events carrying their original
+/// timestamps and seqs (an event without `seq`, as the reference writes them,
+/// gets its position from 1; import assigns fresh ones anyway).
 /// Any problem anywhere is an error naming the event's index; nothing is partial.
 pub fn parse_document(text: &str, config: &Config) -> Result<Vec<Event>> {
     let records: Vec<ObjectRecord<'_>> = serde_json::from_str(text).map_err(|e| {
@@ -181,7 +182,8 @@ pub fn parse_document(text: &str, config: &Config) -> Result<Vec<Event>> {
                 details: Some(r.details.get()),
             };
             let mut event = Event::build(&new, config).map_err(at)?;
-            event.stamp(0, parse_micros(&r.timestamp).map_err(at)?);
+            let seq = r.seq.unwrap_or(i as u64 + 1);
+            event.stamp(seq, parse_micros(&r.timestamp).map_err(at)?);
             Ok(event)
         })
         .collect()

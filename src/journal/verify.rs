@@ -55,14 +55,11 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use super::{
     frame_crc, Error, ErrorKind, Frame, FrameKind, LogId, Position, Reader, Result, SegmentInfo,
     ARCHIVE_FILE, FRAME_HEADER_LEN, MAX_PAYLOAD,
 };
-use crate::core::{self, Config, Event, Filter, NewEvent, Severity};
+use crate::core::{self, Config, Event, Filter};
 use crate::seal::merkle::{leaf_hash, Frontier, Hash};
 use crate::seal::{
     verify_bundle, Checkpoint, Finding, FindingClass, Location, ProofBundle, PublicKey, Report,
@@ -517,28 +514,6 @@ pub fn verify_export(doc_or_bundle: &str, anchor: &PublicKey) -> Result<Report> 
 // ---------------------------------------------------------------------------
 // Events from lines and documents.
 
-/// One event object, as a journal line or an export document holds it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Record<'a> {
-    #[serde(borrow)]
-    actor: Cow<'a, str>,
-    #[serde(borrow)]
-    action: Cow<'a, str>,
-    #[serde(borrow)]
-    resource: Cow<'a, str>,
-    #[serde(borrow)]
-    outcome: Cow<'a, str>,
-    #[serde(borrow)]
-    severity: Cow<'a, str>,
-    #[serde(borrow)]
-    details: &'a RawValue,
-    #[serde(borrow)]
-    timestamp: Cow<'a, str>,
-    #[serde(default)]
-    seq: Option<u64>,
-}
-
 /// Limits for reading what a writer already accepted: as large as a frame.
 fn reading_config() -> Config {
     Config {
@@ -547,20 +522,6 @@ fn reading_config() -> Config {
         max_details_depth: 128,
         ..Config::default()
     }
-}
-
-fn record_event(r: &Record<'_>, seq: u64, config: &Config) -> core::Result<Event> {
-    let new = NewEvent {
-        actor: &r.actor,
-        action: &r.action,
-        resource: &r.resource,
-        outcome: &r.outcome,
-        severity: Severity::from_name(&r.severity)?,
-        details: Some(r.details.get()),
-    };
-    let mut event = Event::build(&new, config)?;
-    event.stamp(seq, core::parse_micros(&r.timestamp)?);
-    Ok(event)
 }
 
 fn bad_document(message: String) -> core::Error {
@@ -597,16 +558,7 @@ pub fn parse_export(text: &str) -> core::Result<Vec<Event>> {
             })
             .collect();
     }
-    let records: Vec<Record<'_>> = serde_json::from_str(text)
-        .map_err(|e| bad_document(format!("not an exported audit document: {e}")))?;
-    records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            record_event(r, r.seq.unwrap_or(i as u64 + 1), &config)
-                .map_err(|e| bad_document(format!("event {i}: {}", e.message())))
-        })
-        .collect()
+    core::parse_document(text, &config)
 }
 
 /// Applies a [`Filter`] to a stream of events as `audit_query` does:
@@ -1177,6 +1129,7 @@ pub fn export_proofs(dir: &Path, filter: &Filter) -> Result<ProofExport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::Severity;
 
     #[test]
     fn line_seq_reads_the_last_key_only() {
