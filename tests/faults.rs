@@ -11,7 +11,9 @@
 
 mod common;
 
-use common::{quiet_deliberate_panics, wait_for, DropCounter};
+use common::{
+    in_private_mount_namespace, mount, quiet_deliberate_panics, unmount, wait_for, DropCounter,
+};
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -144,60 +146,6 @@ fn export_failures_leave_the_previous_file_and_the_log_intact() {
         "no temporary file left"
     );
     report("export_failures", cases.len());
-}
-
-/// Runs `body` on a thread of its own in a private mount namespace, so mounts
-/// made there are invisible to the rest of the machine and vanish with the
-/// thread. `None` if namespaces or mounts are not permitted (not root).
-fn in_private_mount_namespace<T: Send>(body: impl FnOnce() -> T + Send) -> Option<T> {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            // SAFETY: plain system calls on this thread's own namespace.
-            let private = unsafe {
-                libc::unshare(libc::CLONE_NEWNS) == 0
-                    && libc::mount(
-                        c"none".as_ptr(),
-                        c"/".as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_REC | libc::MS_PRIVATE,
-                        std::ptr::null(),
-                    ) == 0
-            };
-            private.then(body)
-        })
-        .join()
-        .unwrap()
-    })
-}
-
-fn mount(
-    source: &str,
-    target: &Path,
-    fstype: Option<&str>,
-    flags: libc::c_ulong,
-    data: Option<&str>,
-) -> bool {
-    let c = |s: &str| CString::new(s).unwrap();
-    let (source, target) = (c(source), c(&target.to_string_lossy()));
-    let fstype = fstype.map(c);
-    let data = data.map(c);
-    // SAFETY: every pointer is NULL or a live NUL-terminated string.
-    unsafe {
-        libc::mount(
-            source.as_ptr(),
-            target.as_ptr(),
-            fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
-            flags,
-            data.as_ref()
-                .map_or(std::ptr::null(), |s| s.as_ptr().cast()),
-        ) == 0
-    }
-}
-
-fn unmount(target: &Path) {
-    let target = CString::new(target.to_string_lossy().as_bytes()).unwrap();
-    // SAFETY: a live NUL-terminated path.
-    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
 }
 
 #[test]

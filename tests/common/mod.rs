@@ -55,6 +55,11 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
 }
 
 /// Counts its drops: owned by a callback, it tells when the library released
@@ -107,4 +112,60 @@ pub fn proptest_config(seed: u64) -> proptest::test_runner::Config {
         failure_persistence: None,
         ..defaults
     }
+}
+
+/// Runs `body` on a thread of its own in a private mount namespace, so mounts
+/// made there are invisible to the rest of the machine and vanish with the
+/// thread. `None` if namespaces or mounts are not permitted.
+pub fn in_private_mount_namespace<T: Send>(body: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            // SAFETY: plain system calls on this thread's own namespace.
+            let private = unsafe {
+                libc::unshare(libc::CLONE_NEWNS) == 0
+                    && libc::mount(
+                        c"none".as_ptr(),
+                        c"/".as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REC | libc::MS_PRIVATE,
+                        std::ptr::null(),
+                    ) == 0
+            };
+            private.then(body)
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// `mount(2)`; whether it worked.
+pub fn mount(
+    source: &str,
+    target: &std::path::Path,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> bool {
+    let c = |s: &str| std::ffi::CString::new(s).unwrap();
+    let (source, target) = (c(source), c(&target.to_string_lossy()));
+    let fstype = fstype.map(c);
+    let data = data.map(c);
+    // SAFETY: every pointer is NULL or a live NUL-terminated string.
+    unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+            flags,
+            data.as_ref()
+                .map_or(std::ptr::null(), |s| s.as_ptr().cast()),
+        ) == 0
+    }
+}
+
+/// `umount2(MNT_DETACH)`.
+pub fn unmount(target: &std::path::Path) {
+    let target = std::ffi::CString::new(target.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a live NUL-terminated path.
+    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
 }
