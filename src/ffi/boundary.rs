@@ -1,5 +1,5 @@
 //! The panic boundary and the thread-local last error. Every exported function
-//! runs its body through [`status`] or [`value`], which both go through [`catch`].
+//! runs its body through `status` or `value`, which both go through `catch`.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CString};

@@ -1,120 +1,19 @@
-//! JSON text: the injection-safe string escaper, the `details` validator and
-//! compactor (a single-pass byte scanner), and the re-indenter that turns stored
-//! compact `details` into pretty output.
+//! The `details` validator and compactor: a single-pass byte scanner.
 
 use std::fmt;
 
-use super::error::{Error, ErrorKind, Result};
-
-/// Bytes that end a run of string bytes that need no escaping: C0 controls,
-/// quote, backslash, DEL, and 0xC2 and 0xE2, the lead bytes of U+0085 and
-/// U+2028/U+2029.
-static SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table[0x7f] = true;
-    table[0xc2] = true;
-    table[0xe2] = true;
-    table
-};
-
-/// Length of the run of bytes at the start of `bytes` that need no escaping.
-#[inline]
-fn plain_run(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|&b| SPECIAL[usize::from(b)])
-        .unwrap_or(bytes.len())
-}
-
-/// The character that starts `rest`, if it must be escaped, and its length in
-/// bytes. `rest` starts with a [`SPECIAL`] byte.
-#[inline]
-fn to_escape(rest: &[u8]) -> Option<(char, usize)> {
-    match *rest {
-        [0xc2, 0x85, ..] => Some(('\u{85}', 2)),
-        [0xe2, 0x80, 0xa8, ..] => Some(('\u{2028}', 3)),
-        [0xe2, 0x80, 0xa9, ..] => Some(('\u{2029}', 3)),
-        [0xc2 | 0xe2, ..] | [] => None,
-        [b, ..] => Some((char::from(b), 1)),
-    }
-}
-
-/// Appends `c` as it appears inside a JSON string literal: the escapes JSON
-/// requires (C0 controls, quote, backslash) in serde_json's form, `\u` escapes
-/// for DEL, U+0085 (NEL), U+2028 and U+2029, and UTF-8 for everything else.
-fn write_char(out: &mut Vec<u8>, c: char) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut utf8 = [0; 4];
-    let escape: &[u8] = match c {
-        '"' => b"\\\"",
-        '\\' => b"\\\\",
-        '\u{8}' => b"\\b",
-        '\u{c}' => b"\\f",
-        '\n' => b"\\n",
-        '\r' => b"\\r",
-        '\t' => b"\\t",
-        '\0'..='\u{1f}' | '\u{7f}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
-            let n = c as usize;
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                HEX[n >> 12],
-                HEX[(n >> 8) & 0xf],
-                HEX[(n >> 4) & 0xf],
-                HEX[n & 0xf],
-            ]);
-            return;
-        }
-        _ => c.encode_utf8(&mut utf8).as_bytes(),
-    };
-    out.extend_from_slice(escape);
-}
-
-/// Appends `s` to `out` as a JSON string literal. Besides the escapes JSON
-/// requires (C0 controls, quote, backslash), it escapes DEL, U+0085 (NEL), U+2028
-/// and U+2029, so that no string can break a record across lines in any consumer
-/// (CWE-117). Escapes have the same form as serde_json's and Python's.
-pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut i = 0;
-    loop {
-        let run = plain_run(&bytes[i..]);
-        out.extend_from_slice(&bytes[i..i + run]);
-        i += run;
-        match to_escape(&bytes[i..]) {
-            Some((c, len)) => {
-                write_char(out, c);
-                i += len;
-            }
-            None if i == bytes.len() => break,
-            // 0xC2 or 0xE2 leading another character.
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    out.push(b'"');
-}
+use super::escape::{to_escape, write_char, SPECIAL};
+use crate::core::error::{Error, ErrorKind, Result};
 
 /// Checks that `text` is one JSON object (RFC 8259, surrounding whitespace
 /// allowed) with no duplicate keys at any level, nested at most `max_depth`
 /// levels (the top object is level 1), and appends it to `out` in compact form:
 /// no insignificant whitespace, key order kept, strings decoded and re-escaped as
-/// [`write_string`] does, numbers copied as given. On error `out` may hold a
+/// [`write_string`](super::escape::write_string) does, numbers copied as given. On error `out` may hold a
 /// partial object; callers discard it.
 ///
 /// One pass over the bytes, recursing once per nesting level (at most
-/// `max_depth`, which [`Config`](super::Config) keeps at most 128). Input that
+/// `max_depth`, which [`Config`](crate::core::Config) keeps at most 128). Input that
 /// is already compact and canonical is copied in runs as long as possible: the
 /// typical object in one copy. It allocates only to grow `out`, and for the keys
 /// of objects with more than [`FEW_KEYS`] keys.
@@ -157,7 +56,7 @@ type Step<T = usize> = std::result::Result<T, Box<Error>>;
 const FEW_KEYS: usize = 8;
 
 /// An object key: where it starts in the text, and where its canonical text
-/// (escaped as [`write_string`] does, quotes included) is, as a range of the
+/// (escaped as [`write_string`](super::escape::write_string) does, quotes included) is, as a range of the
 /// text followed by `out`: in the text if the key was canonical as given, else
 /// in `out`. Equal keys have equal canonical text.
 #[derive(Clone, Copy, Default)]
@@ -375,7 +274,7 @@ impl Scanner<'_> {
     }
 
     /// The string whose opening quote is at `open`. Escapes are decoded and the
-    /// characters re-escaped as [`write_string`] would; the rest is left
+    /// characters re-escaped as [`write_string`](super::escape::write_string) would; the rest is left
     /// pending. Returns the position after the string, and whether it was
     /// canonical as given (nothing rewritten).
     #[inline(always)]
@@ -560,102 +459,10 @@ impl Scanner<'_> {
     }
 }
 
-/// Appends compact JSON `compact` (as produced by [`compact_details`]) to `out`
-/// pretty-printed with two-space indentation, as if it started at nesting `level`.
-/// The layout matches serde_json's and Python's `json.dumps(indent=2)`.
-pub(crate) fn write_pretty(out: &mut Vec<u8>, compact: &str, level: usize) {
-    let bytes = compact.as_bytes();
-    let mut level = level;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut i = 0;
-    let newline = |out: &mut Vec<u8>, level: usize| {
-        out.push(b'\n');
-        out.resize(out.len() + 2 * level, b' ');
-    };
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                out.push(b);
-            }
-            b'{' | b'[' => {
-                out.push(b);
-                if matches!(bytes.get(i + 1), Some(b'}' | b']')) {
-                    out.push(bytes[i + 1]);
-                    i += 1;
-                } else {
-                    level += 1;
-                    newline(out, level);
-                }
-            }
-            b'}' | b']' => {
-                level -= 1;
-                newline(out, level);
-                out.push(b);
-            }
-            b',' => {
-                out.push(b);
-                newline(out, level);
-            }
-            b':' => out.extend_from_slice(b": "),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_like_serde_json_for_every_control_character() {
-        for c in (0u32..0x20).chain([0x22, 0x5c, 0x41, 0xe9, 0x1f600]) {
-            let s: String = ['a', char::from_u32(c).unwrap(), 'b'].iter().collect();
-            let mut out = Vec::new();
-            write_string(&mut out, &s);
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                serde_json::to_string(&s).unwrap()
-            );
-        }
-    }
-
-    #[test]
-    fn escapes_line_breaking_characters() {
-        let mut out = Vec::new();
-        write_string(&mut out, "a\nb\r\u{7f}\u{85}\u{2028}\u{2029}\"\\é");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#""a\nb\r\u007f\u0085\u2028\u2029\"\\é""#
-        );
-    }
-
-    #[test]
-    fn copies_other_characters_that_share_those_lead_bytes() {
-        let s = "\u{80}\u{a0}©\u{2027}\u{202a}€\u{2fff}";
-        let mut out = Vec::new();
-        write_string(&mut out, s);
-        assert_eq!(out, format!("\"{s}\"").as_bytes());
-        assert_eq!(
-            compact(&format!("{{\"{s}\":\"{s}\"}}")).unwrap(),
-            format!("{{\"{s}\":\"{s}\"}}")
-        );
-    }
+    use crate::core::json::write_string;
 
     #[test]
     fn compacts_and_keeps_key_order() {
@@ -688,18 +495,6 @@ mod tests {
         assert!(compact_details(&mut Vec::new(), r#"{"a":{"b":{"c":{}}}}"#, 3).is_err());
         assert!(compact_details(&mut Vec::new(), r#"{"a":1,"b":{"a":2},"c":3}"#, 3).is_ok());
         assert!(compact_details(&mut Vec::new(), r#"{"a\u0041":1,"aA":2}"#, 3).is_err());
-    }
-
-    #[test]
-    fn pretty_matches_serde_json() {
-        let compact = r#"{"a":[],"b":{},"c":[1,{"d":"x,y:{}[]\"\\"}],"e":null}"#;
-        let mut out = Vec::new();
-        write_pretty(&mut out, compact, 0);
-        let value: serde_json::Value = serde_json::from_str(compact).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            serde_json::to_string_pretty(&value).unwrap()
-        );
     }
 
     /// Compacts `text` with depth limit 8, as a string.
