@@ -140,11 +140,6 @@ describe() {
         printf -- '- `%s` (faults): import checks `max_details_bytes`\n' "$1"
         printf '  against the indented details of the export, so a document exported by a logger\n'
         printf '  may not import into a logger with the same limits.\n' ;;
-    bug_details_numbers_keep_their_value)
-        printf -- '- `%s` (properties): numbers in details are parsed and written\n' "$1"
-        printf '  back by a parser that is not correctly rounded, so `4216306319014350.0` is stored\n'
-        printf '  as `4216306319014350.5` and `1e-301` as `9.999999999999999e-302`; integers beyond\n'
-        printf '  64 bits become floats.\n' ;;
     *) printf -- '- `%s`: see the test.\n' "$1" ;;
     esac
 }

@@ -284,6 +284,8 @@ fn any_object_compacts_to_its_canonical_form_and_value() {
         if let Ok(given) = serde_json::from_str::<Value>(&text) {
             prop_assert_eq!(serde_json::from_str::<Value>(&stored).unwrap(), given);
         }
+        // No raw character that could break a record across lines.
+        prop_assert!(common::raw_line_breakers(&stored, false).is_empty());
         // Compacting the compact form changes nothing.
         prop_assert_eq!(compact(&stored, 32).unwrap(), stored.clone());
         // Exactly as deep as generated.
