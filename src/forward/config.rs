@@ -76,12 +76,16 @@ pub struct ForwarderConfig {
     /// The cursor file is rewritten at most this often while events are
     /// acknowledged (and always when the forwarder stops).
     pub cursor_interval: Duration,
+    /// When the forwarder is attached to a logger: how long closing the
+    /// logger keeps delivering what is left before it gives up.
+    pub close_timeout: Duration,
 }
 
 impl ForwarderConfig {
     /// A configuration for `target` with the defaults: a backlog of 10,000
     /// events that drops the oldest when full, up to 1,000 in flight, batches of
-    /// up to 500, the default [`RetryPolicy`], no cursor file.
+    /// up to 500, the default [`RetryPolicy`], no cursor file, 5 s to flush
+    /// when an attached logger closes.
     pub fn new(target: Target) -> ForwarderConfig {
         ForwarderConfig {
             target,
@@ -93,6 +97,7 @@ impl ForwarderConfig {
             retry: RetryPolicy::default(),
             cursor_path: None,
             cursor_interval: Duration::from_millis(200),
+            close_timeout: Duration::from_secs(5),
         }
     }
 }
