@@ -62,6 +62,7 @@ enum Slot {
 pub(crate) struct Attached {
     name: String,
     forwarder: Arc<Forwarder>,
+    subscription: u64,
     queue: Arc<Queue>,
     /// Reads the journal: the queue only wakes it.
     replay: bool,
@@ -140,20 +141,26 @@ impl Attachments {
     /// journal stopped: closes `forwarders` and keeps their reports.
     pub(crate) fn close(&self, forwarders: Vec<Arc<Attached>>) {
         for a in forwarders {
-            let report = a.forwarder.stop(a.close_timeout);
-            let mut inner = self.inner.lock();
-            for slot in inner.slots.iter_mut() {
-                if matches!(slot, Slot::Open(open) if Arc::ptr_eq(open, &a)) {
-                    let mut report = report.clone();
-                    report.stats = ForwarderStats {
-                        last_acked_seq: report.stats.last_acked_seq,
-                        ..a.stats()
-                    };
-                    report.left = report.stats.lag_events;
-                    *slot = Slot::Closed(a.name.clone(), Box::new(report));
-                }
+            self.stop(&a, a.close_timeout);
+        }
+    }
+
+    /// Stops `a` (its queue already drained or ended), keeps its report in
+    /// its slot and returns it.
+    fn stop(&self, a: &Arc<Attached>, timeout: Duration) -> CloseReport {
+        let mut report = a.forwarder.stop(timeout);
+        report.stats = ForwarderStats {
+            last_acked_seq: report.stats.last_acked_seq,
+            ..a.stats()
+        };
+        report.left = report.stats.lag_events;
+        let mut inner = self.inner.lock();
+        for slot in inner.slots.iter_mut() {
+            if matches!(slot, Slot::Open(open) if Arc::ptr_eq(open, a)) {
+                *slot = Slot::Closed(a.name.clone(), Box::new(report.clone()));
             }
         }
+        report
     }
 }
 
@@ -222,7 +229,7 @@ impl AuditLogger {
         }
         let forwarder = Arc::new(Forwarder::start(config, log_id, source)?);
         let feed = forwarder.clone();
-        let (_, queue) = self.subscribe_queue(
+        let (subscription, queue) = self.subscribe_queue(
             Box::new(move |event| {
                 feed.offer(event);
                 true
@@ -233,11 +240,31 @@ impl AuditLogger {
         inner.slots.push(Slot::Open(Arc::new(Attached {
             name: name.to_owned(),
             forwarder,
+            subscription,
             queue,
             replay,
             close_timeout,
         })));
         Ok(inner.slots.len() - 1)
+    }
+
+    /// Closes forwarder `index` before the logger: hands it what its queue
+    /// holds, lets it deliver for up to `timeout` in all, stops it and returns
+    /// what it achieved (the same report again if it was closed already);
+    /// `None` if there is no such forwarder. With a journal, attaching it
+    /// again under the same name resumes after its cursor.
+    pub fn close_forwarder(&self, index: usize, timeout: Duration) -> Option<CloseReport> {
+        let attached = match self.forwarders().inner.lock().slots.get(index)? {
+            Slot::Open(a) => a.clone(),
+            Slot::Closed(_, report) => return Some(CloseReport::clone(report)),
+        };
+        let deadline = Instant::now() + timeout;
+        if !attached.replay {
+            attached.queue.wait_idle(deadline);
+        }
+        self.unsubscribe(attached.subscription);
+        let left = deadline.saturating_duration_since(Instant::now());
+        Some(self.forwarders().stop(&attached, left))
     }
 
     /// How many forwarders were attached (closed ones included).
