@@ -56,3 +56,46 @@ impl Replay for JournalReplay {
         Ok(state.read.drain(..n).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Config, NewEvent};
+    use crate::journal::{open_logger, FrameKind, JournalConfig, Reader};
+
+    #[test]
+    fn replays_the_journal_with_the_leaf_hash_of_each_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open_logger(Config::with_capacity(10), JournalConfig::new(dir.path())).unwrap();
+        for i in 0..5 {
+            let details = format!("{{\"i\":{i}}}");
+            log.log(&NewEvent {
+                action: "a",
+                details: Some(&details),
+                ..NewEvent::default()
+            })
+            .unwrap();
+        }
+        drop(log);
+        let hashes: Vec<[u8; 32]> = Reader::open(dir.path())
+            .unwrap()
+            .frames()
+            .map(|f| f.unwrap())
+            .filter(|f| f.kind == FrameKind::Event)
+            .map(|f| leaf_hash(&f.payload))
+            .collect();
+        assert_eq!(hashes.len(), 5);
+        let replay = JournalReplay::new(dir.path());
+        let first = replay.read_after(1, 2).unwrap();
+        let seqs: Vec<u64> = first.iter().map(|i| i.event.seq()).collect();
+        assert_eq!(seqs, [2, 3]);
+        let rest = replay.read_after(3, 10).unwrap();
+        let all: Vec<&Item> = first.iter().chain(&rest).collect();
+        assert_eq!(all.len(), 4);
+        for item in all {
+            let seq = item.event.seq() as usize;
+            assert_eq!(item.leaf_hash, Some(hashes[seq - 1]), "seq {seq}");
+        }
+        assert!(replay.read_after(5, 10).unwrap().is_empty());
+    }
+}
