@@ -148,6 +148,8 @@ def plan(cfg, peers):
         ("spdlog", ["memory", cfg["big"]]),
         ("ours", ["dispatch", cfg["events"]]),
         ("ours", ["slow", cfg["events"], cfg["slow_queue"]]),
+        ("ours", ["forward", cfg["events"], "jsonl"]),
+        ("ours", ["forward", cfg["events"], "syslog"]),
     ]
     for cap, _ in capacities(cfg):
         if cap in cfg["ref_append"]:
@@ -296,6 +298,17 @@ def target_rows(res, cfg, quick):
     rows.append((f"{cfg['events']:,} audit_log calls with a 1 s/event queued subscriber "
                  "(drop-oldest) / without", fmt(sw, "s"), fmt(so, "s") + " (without)",
                  fmt_ratio(s), "<= 2x", status(check(s, lambda x: x <= 2))))
+    for target, what in (("jsonl", "a JSON Lines file"), ("syslog", "syslog over loopback TCP")):
+        p = res.median("ours", "forward", "producer_ratio", target=target)
+        sw = res.median("ours", "forward", "seconds_with", target=target)
+        so = res.median("ours", "forward", "seconds_without", target=target)
+        rows.append((f"{cfg['events']:,} audit_log calls with a forwarder to {what} / without",
+                     fmt(sw, "s"), fmt(so, "s") + " (without)", fmt_ratio(p), "<= 1.2x",
+                     status(check(p, lambda x: x <= 1.2))))
+        d = res.median("ours", "forward", "delivered_events_per_s", target=target)
+        lg = res.median("ours", "forward", "logged_events_per_s", target=target)
+        rows.append((f"forwarding throughput to {what} (acknowledged) / logging without a forwarder",
+                     fmt(d, "ev/s"), fmt(lg, "ev/s"), fmt_ratio(ratio(d, lg)), "(measured)", "n/a"))
     return rows
 
 

@@ -56,6 +56,21 @@
 #define AUDIT_FSYNC_ALWAYS 3
 
 /**
+ * Payload format: the canonical JSON line of the journal and exports.
+ */
+#define AUDIT_FORMAT_CANONICAL 1
+
+/**
+ * Payload format: the canonical line with `"log_id"` as its last member.
+ */
+#define AUDIT_FORMAT_JSON_LINE 2
+
+/**
+ * Payload format: an OCSF API Activity (class 6003) event.
+ */
+#define AUDIT_FORMAT_OCSF 3
+
+/**
  * Verdict of `audit_journal_verify`: every event is sealed and verifies.
  */
 #define AUDIT_VERIFY_VALID 0
@@ -139,11 +154,108 @@ typedef struct AuditEvent AuditEvent;
 typedef struct AuditFilter AuditFilter;
 
 /**
+ * One forwarder's settings as C sees them (`AuditForwarderConfig`).
+ */
+typedef struct AuditForwarderConfig AuditForwarderConfig;
+
+/**
  * A status code: `AUDIT_OK` (0) or one of the `AUDIT_ERR_*` values. The values
  * are fixed and never reused; new codes may be added, so treat unknown non-zero
  * values as failures.
  */
 typedef uint32_t AuditStatus;
+
+/**
+ * A forwarder's counters and state, size-tagged: set `struct_size` to
+ * `sizeof(AuditForwarderStats)` before calling; fields added later go at
+ * the end and are written only when the caller's struct is large enough.
+ */
+typedef struct AuditForwarderStats {
+  /**
+   * Size of this struct as the caller compiled it.
+   */
+  uint64_t struct_size;
+  /**
+   * Events handed to the forwarder.
+   */
+  uint64_t offered;
+  /**
+   * Events the target acknowledged, each counted once.
+   */
+  uint64_t delivered;
+  /**
+   * Events sent again after a lost connection (they may arrive twice,
+   * with the same log id and seq).
+   */
+  uint64_t resent;
+  /**
+   * Failed attempts, each followed by a backoff.
+   */
+  uint64_t retries;
+  /**
+   * Events discarded by the overflow policy (or missing from the journal).
+   */
+  uint64_t dropped;
+  /**
+   * Events the target refused for good.
+   */
+  uint64_t rejected;
+  /**
+   * Events not yet acknowledged.
+   */
+  uint64_t lag_events;
+  /**
+   * Age of the oldest event not yet acknowledged, in seconds.
+   */
+  double lag_seconds;
+  /**
+   * Events waiting in the backlog now.
+   */
+  uint64_t backlog;
+  /**
+   * Events sent and not yet acknowledged now.
+   */
+  uint64_t in_flight;
+  /**
+   * Non-zero while the forwarder holds a working connection.
+   */
+  uint64_t connected;
+  /**
+   * The seq of the last acknowledged event, 0 if none.
+   */
+  uint64_t last_acked_seq;
+  /**
+   * Non-zero once something failed: `audit_forwarder_last_error` says what.
+   */
+  uint64_t has_error;
+} AuditForwarderStats;
+
+/**
+ * What closing a forwarder achieved.
+ */
+typedef struct AuditForwarderReport {
+  /**
+   * Events acknowledged over the forwarder's life.
+   */
+  uint64_t delivered;
+  /**
+   * Events not acknowledged when it stopped (with a journal, the next
+   * logger attaching it under the same name sends them).
+   */
+  uint64_t left;
+  /**
+   * Non-zero if the close timeout ended the flush.
+   */
+  uint64_t timed_out;
+  /**
+   * Events discarded by the overflow policy over its life.
+   */
+  uint64_t dropped;
+  /**
+   * The seq of the last acknowledged event, 0 if none.
+   */
+  uint64_t last_acked_seq;
+} AuditForwarderReport;
 
 /**
  * A journal's counters, size-tagged: set `struct_size` to
@@ -590,6 +702,190 @@ const char *audit_event_details(const struct AuditEvent *event);
  * `event` is NULL or live; `out_json` is NULL or writable.
  */
 AuditStatus audit_event_to_json(const struct AuditEvent *event, char **out_json);
+
+/**
+ * A forwarder to an RFC 5424 syslog collector at `address` (`host:port`)
+ * over TCP with RFC 6587 octet counting; `audit_forwarder_config_set_tls`
+ * makes it TLS (RFC 5425). Facility authpriv (10). The defaults of every
+ * forwarder: a backlog of 10,000 events dropping the oldest, retries from
+ * 100 ms doubling up to 30 s with jitter, 5 s to flush when the logger is
+ * freed. Owned: release with `audit_forwarder_config_free`.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * `address` is NULL or NUL-terminated; `out_config` is NULL or writable.
+ */
+AuditStatus audit_forwarder_config_new_syslog(const char *address, struct AuditForwarderConfig **out_config);
+
+/**
+ * A forwarder to an OpenTelemetry Collector's OTLP/HTTP logs endpoint, the
+ * full URL (for example `http://127.0.0.1:4318/v1/logs`).
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
+ * `AUDIT_ERR_INVALID_ARGUMENT` (a build without the `otlp` feature).
+ *
+ * # Safety
+ * `endpoint` is NULL or NUL-terminated; `out_config` is NULL or writable.
+ */
+AuditStatus audit_forwarder_config_new_otlp(const char *endpoint, struct AuditForwarderConfig **out_config);
+
+/**
+ * A forwarder to the Kafka topic `topic` through `brokers` (a
+ * comma-separated `host:port` list): an idempotent producer, `acks=all`,
+ * key the log id, headers with the seq and (journal) the leaf hash.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
+ * `AUDIT_ERR_INVALID_ARGUMENT` (a build without the `kafka` feature).
+ *
+ * # Safety
+ * `brokers` and `topic` are NULL or NUL-terminated; `out_config` is NULL or writable.
+ */
+AuditStatus audit_forwarder_config_new_kafka(const char *brokers, const char *topic, struct AuditForwarderConfig **out_config);
+
+/**
+ * A forwarder appending one event per line to the file `path` (made if
+ * missing), for log shippers; format `AUDIT_FORMAT_JSON_LINE` unless set.
+ * An unwritable path is reported by the stats once the forwarder tries it.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `out_config` is NULL or writable.
+ */
+AuditStatus audit_forwarder_config_new_jsonl(const char *path, struct AuditForwarderConfig **out_config);
+
+/**
+ * Releases a forwarder configuration. NULL is a no-op.
+ *
+ * # Safety
+ * `config` is NULL or from `audit_forwarder_config_new_*` and not yet freed.
+ */
+void audit_forwarder_config_free(struct AuditForwarderConfig *config);
+
+/**
+ * Makes a syslog forwarder use TLS, verifying the server's certificate
+ * against the PEM file `ca_file` (NULL: the system's trust store) for the
+ * name `server_name` (NULL: the host of the address); `client_cert` and
+ * `client_key` (PEM files, both or neither) authenticate this client.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT` (config), `AUDIT_ERR_INVALID_UTF8`,
+ * `AUDIT_ERR_INVALID_ARGUMENT` (not a syslog forwarder, one of the client
+ * pair alone, a build without the `tls` feature).
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread; the strings are
+ * NULL or NUL-terminated.
+ */
+AuditStatus audit_forwarder_config_set_tls(struct AuditForwarderConfig *config, const char *ca_file, const char *server_name, const char *client_cert, const char *client_key);
+
+/**
+ * Sets the payload format (`AUDIT_FORMAT_*`) of a Kafka or JSON Lines
+ * forwarder; syslog and OTLP have their own layouts.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (an
+ * unknown format, a syslog or OTLP forwarder).
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_forwarder_config_set_format(struct AuditForwarderConfig *config, uint32_t format);
+
+/**
+ * Sets the backlog: at most `capacity` events (> 0) wait for the target,
+ * and `overflow` (`AUDIT_OVERFLOW_*`) says what a producer meets when it is
+ * full (`block_timeout_ms` is the longest wait of `AUDIT_OVERFLOW_BLOCK`).
+ * With a journal, the forwarder reads the journal and producers never wait.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (0, an
+ * unknown policy).
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_forwarder_config_set_backlog(struct AuditForwarderConfig *config, size_t capacity, uint32_t overflow, uint32_t block_timeout_ms);
+
+/**
+ * Sets the retry policy: the first delay after a failure `initial_ms` (> 0),
+ * doubling up to `max_ms` (at least `initial_ms`), each delay up to half
+ * random. Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_forwarder_config_set_retry(struct AuditForwarderConfig *config, uint32_t initial_ms, uint32_t max_ms);
+
+/**
+ * Sets how long freeing the logger (or `audit_forwarder_close`) keeps
+ * delivering what is left; default 5,000 ms.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread.
+ */
+AuditStatus audit_forwarder_config_set_close_timeout(struct AuditForwarderConfig *config, uint32_t timeout_ms);
+
+/**
+ * Adds a target-specific setting: an HTTP header of an OTLP forwarder
+ * (`authorization` ...), or a librdkafka property of a Kafka forwarder
+ * (`security.protocol` ...). Errors: `AUDIT_ERR_NULL_ARGUMENT`,
+ * `AUDIT_ERR_INVALID_UTF8`, `AUDIT_ERR_INVALID_ARGUMENT` (another target).
+ *
+ * # Safety
+ * `config` is NULL or live and not used by another thread; `key` and
+ * `value` are NULL or NUL-terminated.
+ */
+AuditStatus audit_forwarder_config_set_property(struct AuditForwarderConfig *config, const char *key, const char *value);
+
+/**
+ * Attaches a forwarder named `name` (1 to 64 of `A-Z a-z 0-9 - _ .`,
+ * unique in the logger) made from `config` (copied) and writes its index
+ * (from 0, in attach order) to `*out_index` (if not NULL).
+ *
+ * Without a journal it forwards the events logged from now on: attach it
+ * before logging. With a journal it forwards everything the journal holds
+ * after its cursor (`forward-<name>.cursor` in the journal directory):
+ * attached again under the same name after a restart, it resumes where the
+ * collector last acknowledged (at least once; the de-duplication key, the
+ * log id and seq, is in every format). An unreachable target is not an
+ * error: `audit_forwarder_stats` shows it. Thread-safe.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_UTF8`,
+ * `AUDIT_ERR_INVALID_ARGUMENT` (a bad or taken name, a bad setting),
+ * `AUDIT_ERR_IO` (the cursor file cannot be read).
+ *
+ * # Safety
+ * `logger` and `config` are NULL or live; `name` is NULL or NUL-terminated;
+ * `out_index` is NULL or writable.
+ */
+AuditStatus audit_logger_add_forwarder(const struct AuditLogger *logger, const char *name, const struct AuditForwarderConfig *config, uint32_t *out_index);
+
+/**
+ * Writes the stats of forwarder `index` into `*out_stats`, whose
+ * `struct_size` the caller has set; readable at any time, also after the
+ * forwarder closed (then its final stats). Thread-safe.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
+ * (struct_size too small), `AUDIT_ERR_NOT_FOUND` (no such forwarder).
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
+ */
+AuditStatus audit_forwarder_stats(const struct AuditLogger *logger, uint32_t index, struct AuditForwarderStats *out_stats);
+
+/**
+ * Writes the last failure of forwarder `index`, for people, to
+ * `*out_message` (owned: free it with `audit_string_free`), or NULL if
+ * nothing failed. Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND`.
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_message` is NULL or writable.
+ */
+AuditStatus audit_forwarder_last_error(const struct AuditLogger *logger, uint32_t index, char **out_message);
+
+/**
+ * Closes forwarder `index`: hands it what its queue holds, lets it deliver
+ * for up to `timeout_ms`, stops it (with a journal its cursor is written)
+ * and writes what it achieved to `*out_report` (if not NULL). Closing a
+ * closed forwarder reports again. Freeing the logger closes every
+ * forwarder still open with its own close timeout. Thread-safe.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_NOT_FOUND`.
+ *
+ * # Safety
+ * `logger` is NULL or live; `out_report` is NULL or writable.
+ */
+AuditStatus audit_forwarder_close(const struct AuditLogger *logger, uint32_t index, uint32_t timeout_ms, struct AuditForwarderReport *out_report);
 
 /**
  * Writes the counters of `logger`'s journal into `*out_stats`, whose

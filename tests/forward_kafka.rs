@@ -171,3 +171,60 @@ fn kafka_every_event_with_key_value_and_headers_then_an_outage() {
     );
     println!("kafka outage: during {during:?}\nreport {report:?}, {duplicates} duplicates");
 }
+
+/// A forwarder attached to a journaled logger: the key is the journal's log
+/// id, and each message carries the SHA-256 leaf hash (RFC 9162: 0x00 then
+/// the canonical line) the seal gave the event.
+#[test]
+fn kafka_from_a_journal_carries_the_leaf_hash() {
+    use audit_logger::core::{Config, NewEvent};
+    use audit_logger::journal::{open_logger, Journal, JournalConfig};
+    use sha2::{Digest, Sha256};
+
+    let dir = tempfile::tempdir().unwrap();
+    let Some(kafka) = Kafka::start(dir.path()) else {
+        return;
+    };
+    kafka.create_topic("sealed", 1);
+    let journal = dir.path().join("journal");
+    let log = open_logger(Config::with_capacity(100), JournalConfig::new(&journal)).unwrap();
+    log.attach_forwarder("kafka", config(&kafka, "sealed"))
+        .unwrap();
+    for i in 0..50 {
+        let details = format!("{{\"i\":{i}}}");
+        log.log(&NewEvent {
+            actor: "alice",
+            action: "doc.read",
+            details: Some(&details),
+            ..NewEvent::default()
+        })
+        .unwrap();
+    }
+    let events = log.recent(50);
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (50, 0), "{report:?}");
+    let log_id = Journal::open_read_only(&journal)
+        .unwrap()
+        .log_id()
+        .to_string();
+    let log_id = LogId::parse(&log_id).unwrap();
+    let got = consume(&kafka, "sealed", 50);
+    assert_eq!(got.len(), 50);
+    for (r, e) in got.iter().zip(&events) {
+        let mut line = Vec::new();
+        write_compact(&mut line, e);
+        let mut hasher = Sha256::new();
+        hasher.update([0u8]);
+        hasher.update(&line);
+        let want: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(r.key, log_id.to_string());
+        assert_eq!(r.value, line);
+        assert_eq!(r.headers["seq"], e.seq().to_string());
+        assert_eq!(r.headers["leaf_hash"], want, "seq {}", e.seq());
+    }
+}

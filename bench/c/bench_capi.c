@@ -10,6 +10,10 @@
  *                                                (CPU time per event)
  *   bench_capi slow     EVENTS QUEUE             append without, then with, a queued subscriber
  *                                                whose callback sleeps 1 s (drop-oldest)
+ *   bench_capi forward  EVENTS TARGET            append without, then with, a forwarder to TARGET:
+ *                                                jsonl (a file in /tmp) or syslog (TCP to a listener
+ *                                                thread of this program); then the time until the
+ *                                                target acknowledged every event
  *
  * Each run prints one JSON object per line on stdout (the driver bench/compare.py
  * reads them); "case" names the measurement. Timings are wall-clock
@@ -24,7 +28,10 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +412,86 @@ static int bench_slow(uint64_t events, size_t queue) {
     return 0;
 }
 
+/* ---- forward ----------------------------------------------------------------- */
+
+/* A syslog collector on loopback that reads and discards: accepts connections
+ * one after another until the listener is shut down. */
+static void *discard(void *arg) {
+    int listener = *(int *)arg;
+    static char buf[1 << 16];
+    for (;;) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd < 0) return NULL;
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
+        close(fd);
+    }
+}
+
+/* `events` audit_log calls on a full ring without a forwarder, then with one
+ * to `target` (its backlog holds them all, so none is dropped); then waits
+ * until the target acknowledged every event. */
+static int bench_forward(uint64_t events, const char *target) {
+    AuditLogger *log = new_logger(5000);
+    log_range(log, 0, 5000);
+    double plain = log_range(log, 5000, events);
+
+    AuditForwarderConfig *cfg = NULL;
+    char path[64] = "";
+    int listener = -1;
+    pthread_t thread;
+    if (!strcmp(target, "jsonl")) {
+        snprintf(path, sizeof path, "/tmp/bench-forward-%d.jsonl", (int)getpid());
+        CHECK(audit_forwarder_config_new_jsonl(path, &cfg));
+    } else if (!strcmp(target, "syslog")) {
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof addr;
+        listener = socket(AF_INET, SOCK_STREAM, 0);
+        if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
+            listen(listener, 4) != 0 || getsockname(listener, (struct sockaddr *)&addr, &len) != 0 ||
+            pthread_create(&thread, NULL, discard, &listener) != 0) {
+            fprintf(stderr, "bench_capi: cannot start the syslog listener\n");
+            return 1;
+        }
+        char address[32];
+        snprintf(address, sizeof address, "127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+        CHECK(audit_forwarder_config_new_syslog(address, &cfg));
+    } else {
+        fprintf(stderr, "bench_capi: forward target must be jsonl or syslog\n");
+        return 2;
+    }
+    CHECK(audit_forwarder_config_set_backlog(cfg, (size_t)events, AUDIT_OVERFLOW_DROP_OLDEST, 0));
+    CHECK(audit_forwarder_config_set_close_timeout(cfg, 60000));
+    CHECK(audit_logger_add_forwarder(log, target, cfg, NULL));
+    audit_forwarder_config_free(cfg);
+
+    double t0 = now_s();
+    double with = log_range(log, 5000 + events, events);
+    AuditForwarderStats stats = {.struct_size = sizeof stats};
+    do {
+        CHECK(audit_forwarder_stats(log, 0, &stats));
+        if (stats.delivered < events) usleep(1000);
+    } while (stats.delivered < events && stats.dropped == 0 && now_s() - t0 < 600);
+    double delivered_s = now_s() - t0;
+    if (stats.delivered != events || stats.dropped != 0) {
+        fprintf(stderr, "bench_capi: forwarder delivered %" PRIu64 " and dropped %" PRIu64
+                        " of %" PRIu64 "\n", stats.delivered, stats.dropped, events);
+        return 1;
+    }
+    printf("{\"case\":\"forward\",\"target\":\"%s\",\"events\":%" PRIu64 ","
+           "\"seconds_without\":%.6f,\"seconds_with\":%.6f,\"producer_ratio\":%.3f,"
+           "\"delivered_events_per_s\":%.1f,\"logged_events_per_s\":%.1f}\n",
+           target, events, plain, with, with / plain, events / delivered_s, events / plain);
+    audit_logger_free(log);
+    if (listener >= 0) {
+        shutdown(listener, SHUT_RDWR);
+        close(listener);
+        pthread_join(thread, NULL);
+    }
+    if (path[0]) unlink(path);
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -418,8 +505,10 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "dispatch") && argc == 3) return bench_dispatch(arg_count(argv[2]));
     if (!strcmp(mode, "slow") && argc == 4)
         return bench_slow(arg_count(argv[2]), (size_t)arg_count(argv[3]));
+    if (!strcmp(mode, "forward") && argc == 4) return bench_forward(arg_count(argv[2]), argv[3]);
     fprintf(stderr,
             "usage: bench_capi append CAPACITY THREADS EVENTS | format EVENTS | query STORED |\n"
-            "       document EVENTS | memory EVENTS | dispatch EVENTS | slow EVENTS QUEUE\n");
+            "       document EVENTS | memory EVENTS | dispatch EVENTS | slow EVENTS QUEUE |\n"
+            "       forward EVENTS jsonl|syslog\n");
     return 2;
 }

@@ -158,6 +158,58 @@ export interface AuditLoggerOptions {
 /** When the journal fsyncs what it writes: never, in batches, or before log() returns. */
 export type FsyncPolicy = 'never' | 'batch' | 'always';
 
+/** Where and how a forwarder sends events (AuditLogger.addForwarder). */
+export interface ForwarderOptions {
+  target: 'syslog' | 'otlp' | 'kafka' | 'jsonl';
+  /** syslog host:port. */
+  address?: string;
+  /** OTLP/HTTP logs endpoint URL. */
+  endpoint?: string;
+  /** Kafka bootstrap servers and topic. */
+  brokers?: string;
+  topic?: string;
+  /** JSON Lines file. */
+  path?: string;
+  /** TLS for syslog: CA file (default the system store), server name, client certificate and key. */
+  tls?: { caFile?: string; serverName?: string; clientCert?: string; clientKey?: string };
+  /** Payload of Kafka and JSON Lines forwarders. */
+  format?: 'canonical' | 'json-line' | 'ocsf';
+  backlog?: number;
+  overflow?: 'drop-oldest' | 'drop-newest' | 'block';
+  blockTimeoutMs?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  closeTimeoutMs?: number;
+  /** OTLP HTTP headers or librdkafka properties. */
+  properties?: Record<string, string>;
+}
+
+/** A forwarder's counters and state. */
+export interface ForwarderStats {
+  offered: number;
+  delivered: number;
+  resent: number;
+  retries: number;
+  dropped: number;
+  rejected: number;
+  lagEvents: number;
+  lagSeconds: number;
+  backlog: number;
+  inFlight: number;
+  connected: boolean;
+  lastAckedSeq: number;
+  lastError: string | null;
+}
+
+/** What closing a forwarder achieved. */
+export interface ForwarderReport {
+  delivered: number;
+  left: number;
+  timedOut: boolean;
+  dropped: number;
+  lastAckedSeq: number;
+}
+
 /** A journal's counters. */
 export interface JournalStats {
   /** The newest seq handed to the operating system. */
@@ -286,6 +338,12 @@ export declare class AuditLogger {
   readonly appended: number;
   /** The journal's counters; throws AuditError NOT_FOUND when the logger has no journal. */
   journalStats(): JournalStats;
+  /** Attaches a forwarder named `name`; returns its index (from 0). */
+  addForwarder(name: string, options: ForwarderOptions): number;
+  /** The counters of forwarder `index`. */
+  forwarderStats(index: number): ForwarderStats;
+  /** Closes forwarder `index`, delivering for up to `timeoutMs` (default 5000). */
+  closeForwarder(index: number, timeoutMs?: number): ForwarderReport;
   /** Calls fn for every event logged from now on, on the main thread: inside log(), or later through a queue. */
   subscribe(fn: Subscriber, options?: SubscribeOptions): Unsubscribe;
   /**

@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) subscribers: Subscribers,
     sink: Option<SinkHook>,
+    /// The forwarders attached to this logger (see `crate::forward::attach`).
+    pub(crate) forwarders: crate::forward::Attachments,
 }
 
 /// The durable consumer of the stream and the queue that feeds it.
@@ -102,6 +104,7 @@ impl AuditLogger {
             config,
             subscribers: Subscribers::default(),
             sink,
+            forwarders: Default::default(),
         });
         #[cfg(not(feature = "shuttle"))]
         super::fork::register(&shared);
@@ -318,6 +321,15 @@ impl AuditLogger {
     /// order; ending it discards what is still queued (counted as dropped)
     /// without waiting for the thread.
     pub fn subscribe_with(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
+        Ok(self.subscribe_queue(callback, delivery)?.0)
+    }
+
+    /// As [`subscribe_with`](Self::subscribe_with), also returning the queue.
+    pub(crate) fn subscribe_queue(
+        &self,
+        callback: Callback,
+        delivery: Delivery,
+    ) -> Result<(u64, Option<Arc<Queue>>)> {
         let sub = self.shared.subscribers.add(callback, delivery)?;
         if let Some(queue) = sub.queue() {
             self.shared.state.lock().stream.add(Tap {
@@ -326,7 +338,7 @@ impl AuditLogger {
                 lossless: false,
             });
         }
-        Ok(sub.id())
+        Ok((sub.id(), sub.queue().cloned()))
     }
 
     /// Waits up to `timeout` for every queued subscription to deliver what it
@@ -352,9 +364,13 @@ impl AuditLogger {
         self.shared.subscribers.stats(id)
     }
 
-    /// Ends every subscription (as [`unsubscribe`](Self::unsubscribe) does);
+    /// Hands what the forwarders' queues hold to them, ends every
+    /// subscription (as [`unsubscribe`](Self::unsubscribe) does), stops the
+    /// journal, then lets each forwarder deliver what is left for up to its
+    /// `close_timeout` (see [`forwarder_close_report`](Self::forwarder_close_report));
     /// logging and queries go on working. Dropping the logger does this.
     pub fn close(&self) {
+        let forwarders = self.shared.forwarders.drain_queues();
         let subs = self.shared.subscribers.remove_all(|_| true);
         for sub in &subs {
             self.shared.end(sub);
@@ -363,6 +379,12 @@ impl AuditLogger {
         if let Some(hook) = &self.shared.sink {
             hook.sink.close();
         }
+        self.shared.forwarders.close(forwarders);
+    }
+
+    /// The forwarders attached to this logger.
+    pub(crate) fn forwarders(&self) -> &crate::forward::Attachments {
+        &self.shared.forwarders
     }
 
     /// The sink, as the concrete type its owner made it with.

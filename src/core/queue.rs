@@ -233,6 +233,11 @@ impl Queue {
         self.drained.notify_all();
     }
 
+    /// Events waiting now.
+    pub(crate) fn len(&self) -> usize {
+        self.state.lock().events.len()
+    }
+
     /// Events discarded so far by the overflow policy or by closing.
     pub(crate) fn dropped(&self) -> u64 {
         self.state.lock().dropped

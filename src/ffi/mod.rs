@@ -5,6 +5,7 @@
 pub mod boundary;
 pub mod config;
 pub mod event;
+pub mod forward;
 pub mod journal;
 pub mod logger;
 pub mod query;

@@ -192,21 +192,7 @@ pub unsafe extern "C" fn audit_subscribe_queued(
     out_id: *mut u64,
 ) -> AuditStatus {
     status(|| {
-        let overflow = match overflow {
-            AUDIT_OVERFLOW_DROP_OLDEST => Overflow::DropOldest,
-            AUDIT_OVERFLOW_DROP_NEWEST => Overflow::DropNewest,
-            AUDIT_OVERFLOW_BLOCK => {
-                Overflow::Block(Duration::from_millis(u64::from(block_timeout_ms)))
-            }
-            other => {
-                return Err(Failure::new(
-                    AUDIT_ERR_INVALID_ARGUMENT,
-                    format!(
-                    "overflow policy {other} is not 1 (drop oldest), 2 (drop newest) or 3 (block)"
-                ),
-                ))
-            }
-        };
+        let overflow = overflow_policy(overflow, block_timeout_ms)?;
         let delivery = Delivery::Queued {
             capacity: queue_capacity,
             overflow,
@@ -322,4 +308,20 @@ pub unsafe extern "C" fn audit_subscription_stats(
         write_stats(out_stats, stats);
         Ok(())
     })
+}
+
+/// The overflow policy `AUDIT_OVERFLOW_*` `overflow`, waiting up to
+/// `block_timeout_ms` under `AUDIT_OVERFLOW_BLOCK`.
+pub(crate) fn overflow_policy(overflow: u32, block_timeout_ms: u32) -> Result<Overflow, Failure> {
+    match overflow {
+        AUDIT_OVERFLOW_DROP_OLDEST => Ok(Overflow::DropOldest),
+        AUDIT_OVERFLOW_DROP_NEWEST => Ok(Overflow::DropNewest),
+        AUDIT_OVERFLOW_BLOCK => Ok(Overflow::Block(Duration::from_millis(u64::from(
+            block_timeout_ms,
+        )))),
+        other => Err(Failure::new(
+            AUDIT_ERR_INVALID_ARGUMENT,
+            format!("overflow policy {other} is not 1 (drop oldest), 2 (drop newest) or 3 (block)"),
+        )),
+    }
 }

@@ -49,7 +49,9 @@ pub struct ForwarderStats {
     pub last_acked_seq: Option<u64>,
     /// The last failure, for people.
     pub last_error: Option<String>,
-    /// The longest any `offer` waited for room (only `Overflow::Block` waits).
+    /// The longest any `offer` waited for room (only `Overflow::Block` waits);
+    /// 0 for a forwarder attached to a logger without a journal, whose
+    /// producers wait in the logger's queue instead.
     pub max_offer_wait: Duration,
 }
 
@@ -104,7 +106,7 @@ struct Shared {
 /// Delivers one log's events to one target; see the [module docs](super).
 pub struct Forwarder {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -198,7 +200,7 @@ impl Forwarder {
             .map_err(|e| Error::new(ErrorKind::Io, format!("starting forwarder thread: {e}")))?;
         Ok(Forwarder {
             shared,
-            thread: Some(thread),
+            thread: Mutex::new(Some(thread)),
         })
     }
 
@@ -262,11 +264,13 @@ impl Forwarder {
     /// Stops taking events, keeps delivering what is left for up to `timeout`,
     /// then stops the worker (interrupting a stuck connection), writes the
     /// cursor and says what was left.
-    pub fn close(mut self, timeout: Duration) -> CloseReport {
+    pub fn close(self, timeout: Duration) -> CloseReport {
         self.stop(timeout)
     }
 
-    fn stop(&mut self, timeout: Duration) -> CloseReport {
+    /// As [`close`](Self::close), for a forwarder shared with the logger's
+    /// delivery thread; a second call only reports.
+    pub(crate) fn stop(&self, timeout: Duration) -> CloseReport {
         let shared = &self.shared;
         shared.backlog.close();
         let finished = self.wait_done(Instant::now() + timeout);
@@ -278,7 +282,8 @@ impl Forwarder {
             }
             self.wait_done(Instant::now() + Duration::from_secs(2));
         }
-        if let Some(thread) = self.thread.take() {
+        let thread = self.thread.lock().take();
+        if let Some(thread) = thread {
             if *shared.done.lock() {
                 let _ = thread.join();
             }
@@ -314,7 +319,7 @@ impl Drop for Forwarder {
     /// Dropping without `close` stops at once: nothing more is sent, the
     /// cursor is written.
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if self.thread.lock().is_some() {
             self.stop(Duration::ZERO);
         }
     }

@@ -10,6 +10,11 @@
 //! after an outage everything not acknowledged is sent again, with the same
 //! `(log id, seq)`, which every format carries as the de-duplication key.
 //!
+//! A forwarder is usually attached to a logger with
+//! [`AuditLogger::attach_forwarder`](crate::core::AuditLogger::attach_forwarder),
+//! which feeds it the logger's ordered stream, or with a journal the journal
+//! itself (see [`attach`]); it can also be driven by hand as below.
+//!
 //! Events come either from the forwarder's own bounded backlog (filled by
 //! `offer`), or, with [`Source::Replay`], from a journal read through the
 //! [`Replay`] trait, resuming after the cursor (last acknowledged seq) kept in
@@ -29,12 +34,14 @@
 //! assert_eq!(report.left, 0);
 //! ```
 
+pub mod attach;
 mod backlog;
 mod backoff;
 mod config;
 mod cursor;
 mod engine;
 pub mod format;
+mod journal_replay;
 pub mod jsonl;
 #[cfg(feature = "kafka")]
 mod kafka;
@@ -48,6 +55,7 @@ mod syslog;
 mod tls;
 
 pub use crate::core::Overflow;
+pub(crate) use attach::Attachments;
 pub use config::{
     ForwarderConfig, KafkaConfig, OtlpConfig, RetryPolicy, SyslogConfig, Target, TlsConfig,
 };

@@ -63,6 +63,7 @@ pub use verify::{
     JournalReport, JournalSummary, ProofExport, ReadSummary, SegmentSummary, Selection, TornTail,
     Verdict,
 };
+pub(crate) use writer::journal_of;
 pub use writer::{journal_stats, open_logger, Fsync, JournalConfig, JournalStats};
 
 use header::SEGMENT_MAGIC;

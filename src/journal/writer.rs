@@ -139,6 +139,9 @@ struct Writer {
     shared: Arc<Shared>,
     queue: Arc<Queue>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The journal's directory and log id, for the forwarders that replay it.
+    dir: PathBuf,
+    log_id: super::LogId,
 }
 
 impl Sink for Writer {
@@ -225,7 +228,8 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
         durable: Condvar::new(),
         fsync: journal.fsync,
     });
-    let origin = super::journal_origin(disk.log_id());
+    let log_id = disk.log_id();
+    let origin = super::journal_origin(log_id);
     let settings = journal.clone();
     // Under `batch`, at most one batch may wait unwritten: a crash of the
     // process then loses at most that many acknowledged events.
@@ -256,6 +260,8 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
             shared,
             queue,
             thread: Mutex::new(Some(thread)),
+            dir: journal.dir.clone(),
+            log_id,
         }) as Arc<dyn Sink>)
     })?;
     if !recovery.is_clean() {
@@ -292,6 +298,12 @@ pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
         .clone();
     stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
     Some(stats)
+}
+
+/// The directory and log id of `logger`'s journal, or `None` if it has none.
+pub(crate) fn journal_of(logger: &AuditLogger) -> Option<(PathBuf, super::LogId)> {
+    let writer = logger.sink_as::<Writer>()?;
+    Some((writer.dir.clone(), writer.log_id))
 }
 
 /// The key chain, the Merkle frontier of everything journaled, and the

@@ -180,6 +180,9 @@ struct FilterFree {
 struct ConfigFree {
   void operator()(AuditConfig* c) const noexcept { audit_config_free(c); }
 };
+struct ForwarderConfigFree {
+  void operator()(AuditForwarderConfig* c) const noexcept { audit_forwarder_config_free(c); }
+};
 
 /// Takes ownership of a string the library returned and copies it out.
 inline std::string take_string(char* s) {
@@ -540,6 +543,117 @@ class Subscription {
 };
 
 // ---------------------------------------------------------------------------
+// Forwarders
+
+/// The payload of Kafka and JSON Lines forwarders (AUDIT_FORMAT_*).
+enum class Format : std::uint32_t {
+  Canonical = AUDIT_FORMAT_CANONICAL,  ///< The canonical JSON line of the journal and exports.
+  JsonLine = AUDIT_FORMAT_JSON_LINE,   ///< The canonical line with "log_id" as its last member.
+  Ocsf = AUDIT_FORMAT_OCSF,            ///< An OCSF API Activity (class 6003) event.
+};
+
+/// TLS for a syslog forwarder: an empty CA file means the system's trust
+/// store, an empty server name the host of the address; the client
+/// certificate and key (PEM files) go together.
+struct Tls {
+  std::string ca_file;
+  std::string server_name;
+  std::string client_cert;
+  std::string client_key;
+};
+
+/// Where a forwarder sends events and how (Logger::add_forwarder). Make one
+/// with syslog(), otlp(), kafka() or jsonl(); unset options keep the
+/// library's defaults (a backlog of 10,000 dropping the oldest, retries from
+/// 100 ms up to 30 s, 5 s to flush when the logger is destroyed).
+struct ForwarderConfig {
+  enum class Target { Syslog, Otlp, Kafka, Jsonl };
+  struct Backlog {
+    std::size_t capacity;
+    Overflow overflow;
+    std::chrono::milliseconds block_timeout;
+  };
+  struct Retry {
+    std::chrono::milliseconds initial;
+    std::chrono::milliseconds max;
+  };
+
+  Target target = Target::Jsonl;
+  std::string address;  ///< syslog host:port, OTLP endpoint, Kafka brokers or the file's path
+  std::string topic;    ///< Kafka only
+  std::optional<Tls> tls;
+  std::optional<Format> format;
+  std::optional<Backlog> backlog;
+  std::optional<Retry> retry;
+  std::optional<std::chrono::milliseconds> close_timeout;
+  std::vector<std::pair<std::string, std::string>> properties;  ///< OTLP headers or Kafka properties
+
+  /// RFC 5424 syslog to `address` (host:port) over TCP, or TLS with with_tls().
+  static ForwarderConfig syslog(std::string address) { return make(Target::Syslog, std::move(address)); }
+  /// OTLP/HTTP logs to `endpoint`, e.g. http://127.0.0.1:4318/v1/logs.
+  static ForwarderConfig otlp(std::string endpoint) { return make(Target::Otlp, std::move(endpoint)); }
+  /// The Kafka topic `topic` through `brokers` (host:port,...).
+  static ForwarderConfig kafka(std::string brokers, std::string topic) {
+    ForwarderConfig c = make(Target::Kafka, std::move(brokers));
+    c.topic = std::move(topic);
+    return c;
+  }
+  /// One event per line appended to the file `path`.
+  static ForwarderConfig jsonl(std::string path) { return make(Target::Jsonl, std::move(path)); }
+
+  ForwarderConfig& with_tls(Tls t) { tls = std::move(t); return *this; }
+  ForwarderConfig& with_format(Format f) { format = f; return *this; }
+  ForwarderConfig& with_backlog(std::size_t capacity, Overflow overflow = Overflow::DropOldest,
+                                std::chrono::milliseconds block_timeout = std::chrono::milliseconds(0)) {
+    backlog = Backlog{capacity, overflow, block_timeout};
+    return *this;
+  }
+  ForwarderConfig& with_retry(std::chrono::milliseconds initial, std::chrono::milliseconds max) {
+    retry = Retry{initial, max};
+    return *this;
+  }
+  ForwarderConfig& with_close_timeout(std::chrono::milliseconds t) { close_timeout = t; return *this; }
+  ForwarderConfig& with_property(std::string key, std::string value) {
+    properties.emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+
+ private:
+  static ForwarderConfig make(Target t, std::string address) {
+    ForwarderConfig c;
+    c.target = t;
+    c.address = std::move(address);
+    return c;
+  }
+};
+
+/// A forwarder's counters and state (Logger::forwarder_stats).
+struct ForwarderStats {
+  std::uint64_t offered = 0;         ///< Events handed to it.
+  std::uint64_t delivered = 0;       ///< Events the target acknowledged, each once.
+  std::uint64_t resent = 0;          ///< Events sent again after a lost connection.
+  std::uint64_t retries = 0;         ///< Failed attempts, each followed by a backoff.
+  std::uint64_t dropped = 0;         ///< Events discarded by the overflow policy.
+  std::uint64_t rejected = 0;        ///< Events the target refused for good.
+  std::uint64_t lag_events = 0;      ///< Events not yet acknowledged.
+  double lag_seconds = 0;            ///< Age of the oldest event not yet acknowledged.
+  std::uint64_t backlog = 0;         ///< Events waiting now.
+  std::uint64_t in_flight = 0;       ///< Events sent and not yet acknowledged now.
+  bool connected = false;            ///< Whether it holds a working connection.
+  std::uint64_t last_acked_seq = 0;  ///< The seq of the last acknowledged event, 0 if none.
+  std::optional<std::string> last_error;  ///< The last failure, for people.
+};
+
+/// What closing a forwarder achieved (Logger::close_forwarder).
+struct ForwarderReport {
+  std::uint64_t delivered = 0;       ///< Events acknowledged over its life.
+  std::uint64_t left = 0;            ///< Events not acknowledged when it stopped.
+  bool timed_out = false;            ///< Whether the timeout ended the flush.
+  std::uint64_t dropped = 0;         ///< Events discarded by the overflow policy.
+  std::uint64_t last_acked_seq = 0;  ///< The seq of the last acknowledged event, 0 if none.
+};
+
+// ---------------------------------------------------------------------------
 // Logger
 
 /// An in-memory audit log keeping the newest `capacity` events. RAII and
@@ -680,6 +794,94 @@ class Logger {
   std::uint64_t appended() const { return counter(audit_logger_appended); }  ///< Ever stored: count + evicted.
 
   /// The journal's counters; throws Error (AUDIT_ERR_NOT_FOUND) when the logger has no journal.
+  /// Attaches a forwarder named `name` (1 to 64 of A-Z a-z 0-9 - _ .) and
+  /// returns its index (from 0). Without a journal it forwards what is logged
+  /// from now on; with one, everything the journal holds after its cursor
+  /// (kept beside the journal, resumed after a restart).
+  std::uint32_t add_forwarder(std::string_view name, const ForwarderConfig& config) {
+    using T = ForwarderConfig::Target;
+    const std::string address = detail::c_string(config.address, "address");
+    AuditForwarderConfig* raw = nullptr;
+    switch (config.target) {
+      case T::Syslog: detail::check(audit_forwarder_config_new_syslog(address.c_str(), &raw)); break;
+      case T::Otlp: detail::check(audit_forwarder_config_new_otlp(address.c_str(), &raw)); break;
+      case T::Kafka:
+        detail::check(audit_forwarder_config_new_kafka(
+            address.c_str(), detail::c_string(config.topic, "topic").c_str(), &raw));
+        break;
+      case T::Jsonl: detail::check(audit_forwarder_config_new_jsonl(address.c_str(), &raw)); break;
+    }
+    std::unique_ptr<AuditForwarderConfig, detail::ForwarderConfigFree> c(raw);
+    if (config.tls) {
+      const Tls& t = *config.tls;
+      const std::string ca = detail::c_string(t.ca_file, "ca_file");
+      const std::string sn = detail::c_string(t.server_name, "server_name");
+      const std::string cert = detail::c_string(t.client_cert, "client_cert");
+      const std::string key = detail::c_string(t.client_key, "client_key");
+      auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+      detail::check(audit_forwarder_config_set_tls(c.get(), opt(ca), opt(sn), opt(cert), opt(key)));
+    }
+    if (config.format) {
+      detail::check(audit_forwarder_config_set_format(c.get(), static_cast<std::uint32_t>(*config.format)));
+    }
+    if (config.backlog) {
+      detail::check(audit_forwarder_config_set_backlog(c.get(), config.backlog->capacity,
+                                                       static_cast<std::uint32_t>(config.backlog->overflow),
+                                                       millis(config.backlog->block_timeout)));
+    }
+    if (config.retry) {
+      detail::check(audit_forwarder_config_set_retry(c.get(), millis(config.retry->initial), millis(config.retry->max)));
+    }
+    if (config.close_timeout) {
+      detail::check(audit_forwarder_config_set_close_timeout(c.get(), millis(*config.close_timeout)));
+    }
+    for (const auto& [k, v] : config.properties) {
+      detail::check(audit_forwarder_config_set_property(c.get(), detail::c_string(k, "key").c_str(),
+                                                        detail::c_string(v, "value").c_str()));
+    }
+    std::uint32_t index = 0;
+    detail::check(audit_logger_add_forwarder(handle(), detail::c_string(name, "name").c_str(), c.get(), &index));
+    return index;
+  }
+
+  /// The counters of forwarder `index` (its final ones once closed).
+  ForwarderStats forwarder_stats(std::uint32_t index) const {
+    AuditForwarderStats raw{};
+    raw.struct_size = sizeof raw;
+    detail::check(audit_forwarder_stats(handle(), index, &raw));
+    char* message = nullptr;
+    detail::check(audit_forwarder_last_error(handle(), index, &message));
+    ForwarderStats out;
+    out.offered = raw.offered;
+    out.delivered = raw.delivered;
+    out.resent = raw.resent;
+    out.retries = raw.retries;
+    out.dropped = raw.dropped;
+    out.rejected = raw.rejected;
+    out.lag_events = raw.lag_events;
+    out.lag_seconds = raw.lag_seconds;
+    out.backlog = raw.backlog;
+    out.in_flight = raw.in_flight;
+    out.connected = raw.connected != 0;
+    out.last_acked_seq = raw.last_acked_seq;
+    if (message) out.last_error = detail::take_string(message);
+    return out;
+  }
+
+  /// Closes forwarder `index`, delivering what is left for up to `timeout`.
+  /// Destroying the logger closes every forwarder with its own close timeout.
+  ForwarderReport close_forwarder(std::uint32_t index, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    AuditForwarderReport raw{};
+    detail::check(audit_forwarder_close(handle(), index, millis(timeout), &raw));
+    ForwarderReport out;
+    out.delivered = raw.delivered;
+    out.left = raw.left;
+    out.timed_out = raw.timed_out != 0;
+    out.dropped = raw.dropped;
+    out.last_acked_seq = raw.last_acked_seq;
+    return out;
+  }
+
   JournalStats journal_stats() const {
     AuditJournalStats raw{};
     raw.struct_size = sizeof raw;
@@ -746,7 +948,7 @@ class Logger {
  private:
   static std::uint32_t millis(std::chrono::milliseconds d) {
     auto ms = d.count();
-    if (ms < 0 || ms > 0xFFFFFFFFLL) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "journal interval is out of range");
+    if (ms < 0 || ms > 0xFFFFFFFFLL) throw Error(AUDIT_ERR_INVALID_ARGUMENT, "a duration is out of range (0 to 2^32-1 ms)");
     return static_cast<std::uint32_t>(ms);
   }
   static std::uint64_t secs(std::chrono::seconds d) {

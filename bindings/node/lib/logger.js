@@ -9,6 +9,7 @@ const { takeList } = require('./events');
 const { withFilter } = require('./filter');
 const { subscribe } = require('./subscriptions');
 const { JOURNAL_KEYS, configureJournal, journalStats } = require('./journal');
+const { addForwarder, forwarderStats, closeForwarder } = require('./forward');
 
 const CONFIG_SETTERS = {
   capacity: 'audit_config_set_capacity',
@@ -213,6 +214,33 @@ class AuditLogger {
    */
   journalStats() {
     return journalStats(this.#lib, this.#live());
+  }
+
+  /**
+   * Attaches a forwarder named `name` (1 to 64 of A-Z a-z 0-9 - _ .) and
+   * returns its index (from 0). `options`: { target: 'syslog' | 'otlp' |
+   * 'kafka' | 'jsonl', address | endpoint | brokers + topic | path, tls,
+   * format, backlog, overflow, blockTimeoutMs, retryInitialMs, retryMaxMs,
+   * closeTimeoutMs, properties }. Without a journal it forwards what is
+   * logged from now on; with one, everything the journal holds after its
+   * cursor (kept beside the journal, resumed after a restart).
+   */
+  addForwarder(name, options) {
+    return addForwarder(this.#lib, this.#live(), name, options);
+  }
+
+  /** The counters of forwarder `index` (its final ones once closed). */
+  forwarderStats(index) {
+    return forwarderStats(this.#lib, this.#live(), index);
+  }
+
+  /**
+   * Closes forwarder `index`, delivering what is left for up to `timeoutMs`
+   * (blocks this thread); returns { delivered, left, timedOut, dropped,
+   * lastAckedSeq }. close() closes every forwarder with its own close timeout.
+   */
+  closeForwarder(index, timeoutMs = 5000) {
+    return closeForwarder(this.#lib, this.#live(), index, timeoutMs);
   }
 
   #counter(fn) {

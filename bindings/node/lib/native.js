@@ -61,6 +61,30 @@ const AuditJournalStats = koffi.struct('AuditJournalStats', {
   recovered_bytes_dropped: 'uint64_t',
   failing: 'uint64_t',
 });
+const AuditForwarderConfig = koffi.opaque('AuditForwarderConfig');
+const AuditForwarderStats = koffi.struct('AuditForwarderStats', {
+  struct_size: 'uint64_t',
+  offered: 'uint64_t',
+  delivered: 'uint64_t',
+  resent: 'uint64_t',
+  retries: 'uint64_t',
+  dropped: 'uint64_t',
+  rejected: 'uint64_t',
+  lag_events: 'uint64_t',
+  lag_seconds: 'double',
+  backlog: 'uint64_t',
+  in_flight: 'uint64_t',
+  connected: 'uint64_t',
+  last_acked_seq: 'uint64_t',
+  has_error: 'uint64_t',
+});
+const AuditForwarderReport = koffi.struct('AuditForwarderReport', {
+  delivered: 'uint64_t',
+  left: 'uint64_t',
+  timed_out: 'uint64_t',
+  dropped: 'uint64_t',
+  last_acked_seq: 'uint64_t',
+});
 // `ctx` is declared as an integer (same ABI as `void *`): the binding passes a
 // key into its own table, never a real pointer.
 const AuditCallback = koffi.proto('int32_t AuditCallback(uintptr_t ctx, const AuditEvent *event)');
@@ -92,6 +116,26 @@ const PROTOTYPES = [
   'uint32_t audit_journal_stats(const AuditLogger *logger, _Inout_ AuditJournalStats *stats)',
   'uint32_t audit_journal_verify(const char *dir, const char *anchor, _Out_ uint32_t *out_verdict, ' +
     '_Out_ void **out_report_json)',
+
+  'uint32_t audit_forwarder_config_new_syslog(const char *address, _Out_ AuditForwarderConfig **out)',
+  'uint32_t audit_forwarder_config_new_otlp(const char *endpoint, _Out_ AuditForwarderConfig **out)',
+  'uint32_t audit_forwarder_config_new_kafka(const char *brokers, const char *topic, _Out_ AuditForwarderConfig **out)',
+  'uint32_t audit_forwarder_config_new_jsonl(const char *path, _Out_ AuditForwarderConfig **out)',
+  'void audit_forwarder_config_free(AuditForwarderConfig *config)',
+  'uint32_t audit_forwarder_config_set_tls(AuditForwarderConfig *config, const char *ca_file, ' +
+    'const char *server_name, const char *client_cert, const char *client_key)',
+  'uint32_t audit_forwarder_config_set_format(AuditForwarderConfig *config, uint32_t format)',
+  'uint32_t audit_forwarder_config_set_backlog(AuditForwarderConfig *config, size_t capacity, ' +
+    'uint32_t overflow, uint32_t block_timeout_ms)',
+  'uint32_t audit_forwarder_config_set_retry(AuditForwarderConfig *config, uint32_t initial_ms, uint32_t max_ms)',
+  'uint32_t audit_forwarder_config_set_close_timeout(AuditForwarderConfig *config, uint32_t timeout_ms)',
+  'uint32_t audit_forwarder_config_set_property(AuditForwarderConfig *config, const char *key, const char *value)',
+  'uint32_t audit_logger_add_forwarder(const AuditLogger *logger, const char *name, ' +
+    'const AuditForwarderConfig *config, _Out_ uint32_t *out_index)',
+  'uint32_t audit_forwarder_stats(const AuditLogger *logger, uint32_t index, _Inout_ AuditForwarderStats *stats)',
+  'uint32_t audit_forwarder_last_error(const AuditLogger *logger, uint32_t index, _Out_ void **out_message)',
+  'uint32_t audit_forwarder_close(const AuditLogger *logger, uint32_t index, uint32_t timeout_ms, ' +
+    '_Out_ AuditForwarderReport *out_report)',
 
   'uint32_t audit_logger_new(size_t capacity, _Out_ AuditLogger **out)',
   'uint32_t audit_logger_new_with_config(const AuditConfig *config, _Out_ AuditLogger **out)',
@@ -199,5 +243,5 @@ module.exports = {
   native,
   libraryPath,
   libraryCandidates,
-  types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditJournalStats, AuditCallback, AuditFreeCtx },
+  types: { AuditLogger, AuditConfig, AuditFilter, AuditEvent, AuditEventList, AuditSubscriptionStats, AuditJournalStats, AuditForwarderConfig, AuditForwarderStats, AuditForwarderReport, AuditCallback, AuditFreeCtx },
 };

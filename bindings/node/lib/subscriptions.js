@@ -220,4 +220,4 @@ function subscribe(lib, handle, fn, options, hooks) {
   return unsubscribe;
 }
 
-module.exports = { subscribe, liveCallbacks, releasedCallbacks };
+module.exports = { OVERFLOW, subscribe, liveCallbacks, releasedCallbacks };

@@ -44,6 +44,7 @@ from .errors import (
     io_error_class,
 )
 from .event import AuditEvent, Severity
+from .forward import Format, ForwarderConfig, ForwarderReport, ForwarderStats, Tls
 from .logger import (
     AuditLogger,
     Fsync,
@@ -75,6 +76,10 @@ __all__ = [
     "AuditTimeoutError",
     "EventEvictedError",
     "AuditLogger",
+    "Format",
+    "ForwarderConfig",
+    "ForwarderReport",
+    "ForwarderStats",
     "Fsync",
     "JournalStats",
     "JournalVerification",
@@ -93,6 +98,7 @@ __all__ = [
     "Status",
     "SubscriptionStats",
     "TooDeepError",
+    "Tls",
     "TooLargeError",
     "Verdict",
     "io_error_class",

@@ -22,6 +22,7 @@ from ctypes import (
     POINTER,
     Structure,
     c_char_p,
+    c_double,
     c_int32,
     c_int64,
     c_size_t,
@@ -66,6 +67,39 @@ class JournalStatsStruct(Structure):
     ]
 
 
+class ForwarderStatsStruct(Structure):
+    """``AuditForwarderStats`` (size-tagged: set ``struct_size`` first)."""
+
+    _fields_ = [
+        ("struct_size", c_uint64),
+        ("offered", c_uint64),
+        ("delivered", c_uint64),
+        ("resent", c_uint64),
+        ("retries", c_uint64),
+        ("dropped", c_uint64),
+        ("rejected", c_uint64),
+        ("lag_events", c_uint64),
+        ("lag_seconds", c_double),
+        ("backlog", c_uint64),
+        ("in_flight", c_uint64),
+        ("connected", c_uint64),
+        ("last_acked_seq", c_uint64),
+        ("has_error", c_uint64),
+    ]
+
+
+class ForwarderReportStruct(Structure):
+    """``AuditForwarderReport``."""
+
+    _fields_ = [
+        ("delivered", c_uint64),
+        ("left", c_uint64),
+        ("timed_out", c_uint64),
+        ("dropped", c_uint64),
+        ("last_acked_seq", c_uint64),
+    ]
+
+
 _STATUS = c_uint32
 _P = c_void_p
 _PP = POINTER(c_void_p)
@@ -96,6 +130,22 @@ _SIGNATURES = {
     # journal (file I/O: release the GIL)
     "audit_journal_stats": (_STATUS, [_P, POINTER(JournalStatsStruct)], False),
     "audit_journal_verify": (_STATUS, [c_char_p, c_char_p, POINTER(c_uint32), _PP], False),
+    # forwarders (attaching, stats and closing take locks or wait: release the GIL)
+    "audit_forwarder_config_new_syslog": (_STATUS, [c_char_p, _PP], True),
+    "audit_forwarder_config_new_otlp": (_STATUS, [c_char_p, _PP], True),
+    "audit_forwarder_config_new_kafka": (_STATUS, [c_char_p, c_char_p, _PP], True),
+    "audit_forwarder_config_new_jsonl": (_STATUS, [c_char_p, _PP], True),
+    "audit_forwarder_config_free": (None, [_P], True),
+    "audit_forwarder_config_set_tls": (_STATUS, [_P, c_char_p, c_char_p, c_char_p, c_char_p], True),
+    "audit_forwarder_config_set_format": (_STATUS, [_P, c_uint32], True),
+    "audit_forwarder_config_set_backlog": (_STATUS, [_P, c_size_t, c_uint32, c_uint32], True),
+    "audit_forwarder_config_set_retry": (_STATUS, [_P, c_uint32, c_uint32], True),
+    "audit_forwarder_config_set_close_timeout": (_STATUS, [_P, c_uint32], True),
+    "audit_forwarder_config_set_property": (_STATUS, [_P, c_char_p, c_char_p], True),
+    "audit_logger_add_forwarder": (_STATUS, [_P, c_char_p, _P, POINTER(c_uint32)], False),
+    "audit_forwarder_stats": (_STATUS, [_P, c_uint32, POINTER(ForwarderStatsStruct)], False),
+    "audit_forwarder_last_error": (_STATUS, [_P, c_uint32, _PP], False),
+    "audit_forwarder_close": (_STATUS, [_P, c_uint32, c_uint32, POINTER(ForwarderReportStruct)], False),
     # logger
     "audit_logger_new": (_STATUS, [c_size_t, _PP], False),
     "audit_logger_new_with_config": (_STATUS, [_P, _PP], False),

@@ -20,11 +20,14 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
 from .errors import EventEvictedError, LoggerClosedError, NotFoundError, Status, make_error
 from .event import AuditEvent, Severity, event_from_native, to_micros
+
+if TYPE_CHECKING:
+    from .forward import ForwarderConfig, ForwarderReport, ForwarderStats
 
 Callback = Callable[[AuditEvent], Any]
 Moment = Union[float, int, datetime]
@@ -821,6 +824,31 @@ class AuditLogger:
         """Events ever stored (logged or imported): ``count + evicted``, and the
         seq of the newest event."""
         return self._lib.audit_logger_appended(self._h())
+
+    # -- forwarders ---------------------------------------------------------
+
+    def add_forwarder(self, name: str, config: "ForwarderConfig") -> int:
+        """Attaches a forwarder named ``name`` (1 to 64 of ``A-Z a-z 0-9 - _ .``)
+        and returns its index (from 0). Without a journal it forwards what is
+        logged from now on; with one, everything the journal holds after its
+        cursor (kept beside the journal, resumed after a restart)."""
+        from . import forward
+
+        return forward.add(self._lib, self._h(), name, config)
+
+    def forwarder_stats(self, index: int) -> "ForwarderStats":
+        """The counters of forwarder ``index`` (its final ones once closed)."""
+        from . import forward
+
+        return forward.stats(self._lib, self._h(), index)
+
+    def close_forwarder(self, index: int, timeout: float = 5.0) -> "ForwarderReport":
+        """Closes forwarder ``index``, delivering what is left for up to
+        ``timeout`` seconds, and says what was left. Closing the logger closes
+        every forwarder with its own close timeout."""
+        from . import forward
+
+        return forward.close(self._lib, self._h(), index, timeout)
 
     def journal_stats(self) -> JournalStats:
         """The journal's counters. Raises :class:`NotFoundError` when the logger

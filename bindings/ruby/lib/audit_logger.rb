@@ -9,6 +9,7 @@ require_relative 'audit_logger/severity'
 require_relative 'audit_logger/event'
 require_relative 'audit_logger/subscription'
 require_relative 'audit_logger/journal'
+require_relative 'audit_logger/forwarder'
 
 # An in-memory audit log keeping the newest events, backed by libaudit_logger.
 #
@@ -191,6 +192,57 @@ class AuditLogger
     Journal::Stats.new(written_seq: stats[:written_seq], durable_seq: stats[:durable_seq],
                        checkpoints: stats[:checkpoints], epoch: stats[:epoch],
                        recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?)
+  end
+
+  # Attaches a forwarder named `name` (1 to 64 of A-Z a-z 0-9 - _ .) and
+  # returns its index (from 0). `target` is :syslog ("host:port"), :otlp (the
+  # logs endpoint URL), :kafka (brokers, with topic:) or :jsonl (a file's
+  # path); options: tls: { ca_file:, server_name:, client_cert:, client_key: },
+  # format: (:canonical, :json_line, :ocsf), backlog:, overflow:,
+  # block_timeout:, retry: [first, longest] (seconds), close_timeout:,
+  # properties: (OTLP headers, Kafka properties). Without a journal it
+  # forwards what is logged from now on; with one, everything the journal
+  # holds after its cursor (kept beside the journal, resumed after a restart).
+  def add_forwarder(name, target, destination, **options)
+    c_name = Strings.c_string(name, 'name')
+    index = FFI::MemoryPointer.new(:uint32)
+    Forwarder.with_config(target, destination, options, method(:milliseconds)) do |config|
+      with_handle { |handle| Error.check(Native.audit_logger_add_forwarder(handle, c_name, config, index)) }
+    end
+    index.read_uint32
+  end
+
+  # The counters of forwarder `index` as a Forwarder::Stats (its final ones once closed).
+  def forwarder_stats(index)
+    stats = Native::ForwarderStats.new
+    stats[:struct_size] = Native::ForwarderStats.size
+    message = FFI::MemoryPointer.new(:pointer)
+    with_handle do |handle|
+      Error.check(Native.audit_forwarder_stats(handle, index, stats))
+      Error.check(Native.audit_forwarder_last_error(handle, index, message))
+    end
+    error = message.read_pointer
+    last_error = nil
+    unless error.null?
+      last_error = error.read_string.force_encoding(Encoding::UTF_8)
+      Native.audit_string_free(error)
+    end
+    Forwarder::Stats.new(
+      **%i[offered delivered resent retries dropped rejected lag_events lag_seconds backlog in_flight
+           last_acked_seq].to_h { |k| [k, stats[k]] },
+      connected: !stats[:connected].zero?, last_error: last_error
+    )
+  end
+
+  # Closes forwarder `index`, delivering what is left for up to `timeout`
+  # seconds; returns a Forwarder::Report. #close closes every forwarder with
+  # its own close timeout.
+  def close_forwarder(index, timeout: 5)
+    report = Native::ForwarderReport.new
+    ms = milliseconds(timeout, 'timeout')
+    with_handle { |handle| Error.check(Native.audit_forwarder_close(handle, index, ms, report)) }
+    Forwarder::Report.new(delivered: report[:delivered], left: report[:left], timed_out: !report[:timed_out].zero?,
+                          dropped: report[:dropped], last_acked_seq: report[:last_acked_seq])
   end
 
   # Verifies the journal in `dir` against the trust anchor: the path of an

@@ -98,6 +98,33 @@ class AuditLogger
              :failing, :uint64
     end
 
+    # struct AuditForwarderStats (size-tagged: struct_size is set before the call).
+    class ForwarderStats < FFI::Struct
+      layout :struct_size, :uint64,
+             :offered, :uint64,
+             :delivered, :uint64,
+             :resent, :uint64,
+             :retries, :uint64,
+             :dropped, :uint64,
+             :rejected, :uint64,
+             :lag_events, :uint64,
+             :lag_seconds, :double,
+             :backlog, :uint64,
+             :in_flight, :uint64,
+             :connected, :uint64,
+             :last_acked_seq, :uint64,
+             :has_error, :uint64
+    end
+
+    # struct AuditForwarderReport.
+    class ForwarderReport < FFI::Struct
+      layout :delivered, :uint64,
+             :left, :uint64,
+             :timed_out, :uint64,
+             :dropped, :uint64,
+             :last_acked_seq, :uint64
+    end
+
     # Status, version, severity names: static strings, no logger.
     attach_function :audit_last_error_message, [], :pointer
     attach_function :audit_last_error_errno, [], :int32
@@ -123,6 +150,24 @@ class AuditLogger
     # The journal: file I/O, so the GVL is released.
     attach_function :audit_journal_stats, %i[logger pointer], :status, blocking: true
     attach_function :audit_journal_verify, %i[pointer pointer pointer pointer], :status, blocking: true
+
+    # Forwarders: configuration builders, then attaching, stats and closing
+    # (which take locks or wait, so the GVL is released).
+    %i[syslog otlp jsonl].each do |target|
+      attach_function :"audit_forwarder_config_new_#{target}", %i[pointer pointer], :status
+    end
+    attach_function :audit_forwarder_config_new_kafka, %i[pointer pointer pointer], :status
+    attach_function :audit_forwarder_config_free, [:pointer], :void
+    attach_function :audit_forwarder_config_set_tls, %i[pointer pointer pointer pointer pointer], :status
+    attach_function :audit_forwarder_config_set_format, %i[pointer uint32], :status
+    attach_function :audit_forwarder_config_set_backlog, %i[pointer size_t uint32 uint32], :status
+    attach_function :audit_forwarder_config_set_retry, %i[pointer uint32 uint32], :status
+    attach_function :audit_forwarder_config_set_close_timeout, %i[pointer uint32], :status
+    attach_function :audit_forwarder_config_set_property, %i[pointer pointer pointer], :status
+    attach_function :audit_logger_add_forwarder, %i[logger pointer pointer pointer], :status, blocking: true
+    attach_function :audit_forwarder_stats, %i[logger uint32 pointer], :status, blocking: true
+    attach_function :audit_forwarder_last_error, %i[logger uint32 pointer], :status, blocking: true
+    attach_function :audit_forwarder_close, %i[logger uint32 uint32 pointer], :status, blocking: true
 
     # Query filter builder.
     attach_function :audit_filter_new, [], :filter

@@ -1,0 +1,299 @@
+//! Forwarders attached to a logger.
+//!
+//! [`AuditLogger::attach_forwarder`] connects a [`Forwarder`] to the logger's
+//! ordered stream through a queued subscription:
+//!
+//! - **Without a journal** the subscription's queue is the forwarder's
+//!   backlog: it holds up to [`ForwarderConfig::backlog`] events and applies
+//!   [`ForwarderConfig::overflow`] to producers (a `Block` producer waits for
+//!   room before the logger's lock, never longer than its timeout). The
+//!   forwarder takes events from it as fast as the target acknowledges them.
+//! - **With a journal** the forwarder reads the journal itself
+//!   ([`Source::Replay`]): it sends only what the journal holds, after the
+//!   cursor kept in `forward-<name>.cursor` in the journal directory, so after
+//!   a crash or a restart it resumes where the collector last acknowledged
+//!   (at least once; the de-duplication key is the journal's log id and the
+//!   seq). Each event carries its seal leaf hash (Kafka sends it as a header).
+//!   The stream only wakes the forwarder; producers never wait for it.
+//!
+//! Closing the logger hands the forwarders what their queues hold, stops the
+//! journal (so that everything it took is on disk and can be replayed), then
+//! gives each forwarder its [`ForwarderConfig::close_timeout`] to deliver the
+//! rest and keeps its [`CloseReport`].
+
+use std::time::{Duration, Instant};
+
+use crate::core::queue::Queue;
+use crate::core::sync::{Arc, Mutex};
+use crate::core::{AuditLogger, Delivery, Error, ErrorKind, Overflow, Result};
+
+use super::config::ForwarderConfig;
+use super::engine::{CloseReport, Forwarder, ForwarderStats};
+use super::journal_replay::JournalReplay;
+use super::logid::LogId;
+use super::source::Source;
+
+/// Most announcements queued for a journal-backed forwarder: it reads the
+/// events from the journal, so a dropped announcement loses nothing.
+const WAKE_QUEUE: usize = 1024;
+
+/// Most bytes in a forwarder's name.
+const MAX_NAME: usize = 64;
+
+/// A logger's forwarders, in the order they were attached.
+#[derive(Default)]
+pub(crate) struct Attachments {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The log id forwarders of a logger without a journal share.
+    log_id: Option<LogId>,
+    slots: Vec<Slot>,
+}
+
+enum Slot {
+    Open(Arc<Attached>),
+    Closed(String, Box<CloseReport>),
+}
+
+/// One forwarder and the subscription that feeds it.
+pub(crate) struct Attached {
+    name: String,
+    forwarder: Arc<Forwarder>,
+    subscription: u64,
+    queue: Arc<Queue>,
+    /// Reads the journal: the queue only wakes it.
+    replay: bool,
+    close_timeout: Duration,
+}
+
+impl Attached {
+    fn stats(&self) -> ForwarderStats {
+        let mut stats = self.forwarder.stats();
+        let (queued, queue_dropped) = (self.queue.len() as u64, self.queue.dropped());
+        stats.offered += queued + queue_dropped;
+        if !self.replay {
+            // Producers wait in the logger's queue, where it is not measured;
+            // the forwarder's own wait is its feeding thread's.
+            stats.max_offer_wait = Duration::ZERO;
+            stats.dropped += queue_dropped;
+            stats.backlog += queued as usize;
+            stats.lag_events += queued;
+        }
+        stats
+    }
+}
+
+impl Slot {
+    fn name(&self) -> &str {
+        match self {
+            Slot::Open(a) => &a.name,
+            Slot::Closed(name, _) => name,
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_NAME
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "a forwarder's name is 1 to {MAX_NAME} of A-Z a-z 0-9 - _ . (not starting with .); got {name:?}"
+        )))
+    }
+}
+
+impl Attachments {
+    /// For [`AuditLogger::close`]: waits (each up to its close timeout) until
+    /// every open forwarder has taken what its queue holds; returns them.
+    pub(crate) fn drain_queues(&self) -> Vec<Arc<Attached>> {
+        let open: Vec<Arc<Attached>> = self
+            .inner
+            .lock()
+            .slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Open(a) => Some(a.clone()),
+                Slot::Closed(..) => None,
+            })
+            .collect();
+        for a in &open {
+            if !a.replay {
+                a.queue.wait_idle(Instant::now() + a.close_timeout);
+            }
+        }
+        open
+    }
+
+    /// For [`AuditLogger::close`], once the subscriptions ended and the
+    /// journal stopped: closes `forwarders` and keeps their reports.
+    pub(crate) fn close(&self, forwarders: Vec<Arc<Attached>>) {
+        for a in forwarders {
+            self.stop(&a, a.close_timeout);
+        }
+    }
+
+    /// Stops `a` (its queue already drained or ended), keeps its report in
+    /// its slot and returns it.
+    fn stop(&self, a: &Arc<Attached>, timeout: Duration) -> CloseReport {
+        let mut report = a.forwarder.stop(timeout);
+        report.stats = ForwarderStats {
+            last_acked_seq: report.stats.last_acked_seq,
+            ..a.stats()
+        };
+        report.left = report.stats.lag_events;
+        let mut inner = self.inner.lock();
+        for slot in inner.slots.iter_mut() {
+            if matches!(slot, Slot::Open(open) if Arc::ptr_eq(open, a)) {
+                *slot = Slot::Closed(a.name.clone(), Box::new(report.clone()));
+            }
+        }
+        report
+    }
+}
+
+impl AuditLogger {
+    /// Attaches a forwarder named `name` (1 to 64 of `A-Z a-z 0-9 - _ .`,
+    /// unique in this logger) and returns its index, from 0 in attach order.
+    ///
+    /// Without a journal it forwards the events logged from now on, through a
+    /// bounded backlog with the configured overflow policy; `cursor_path` must
+    /// then be `None`. With a journal ([`crate::journal::open_logger`]) it
+    /// forwards everything the journal holds after its cursor, which is kept
+    /// in `forward-<name>.cursor` in the journal directory unless
+    /// `cursor_path` says otherwise: attach it again under the same name after
+    /// a restart and it resumes. See [the module docs](self).
+    ///
+    /// An unreachable target is not an error: it shows in
+    /// [`forwarder_stats`](Self::forwarder_stats).
+    pub fn attach_forwarder(&self, name: &str, config: ForwarderConfig) -> Result<usize> {
+        check_name(name)?;
+        let attachments = &self.forwarders();
+        let mut inner = attachments.inner.lock();
+        if inner.slots.iter().any(|s| s.name() == name) {
+            return Err(invalid(format!(
+                "this logger already has a forwarder named {name:?}"
+            )));
+        }
+        let mut config = config;
+        let journal = crate::journal::journal_of(self);
+        let (log_id, source, delivery) = match &journal {
+            Some((dir, id)) => {
+                if config.cursor_path.is_none() {
+                    config.cursor_path = Some(dir.join(format!("forward-{name}.cursor")));
+                }
+                let delivery = Delivery::Queued {
+                    capacity: WAKE_QUEUE,
+                    overflow: Overflow::DropOldest,
+                };
+                let replay = Arc::new(JournalReplay::new(dir));
+                (LogId(id.0), Source::Replay(replay), delivery)
+            }
+            None => {
+                if config.cursor_path.is_some() {
+                    return Err(invalid(
+                        "a forwarder's cursor file needs a journal: without one there is nothing to resume from",
+                    ));
+                }
+                if config.backlog == 0 {
+                    return Err(invalid("forwarder backlog must be greater than 0"));
+                }
+                let delivery = Delivery::Queued {
+                    capacity: config.backlog,
+                    overflow: config.overflow,
+                };
+                let id = *inner.log_id.get_or_insert_with(LogId::random);
+                (id, Source::Backlog, delivery)
+            }
+        };
+        let replay = journal.is_some();
+        let close_timeout = config.close_timeout;
+        // Without a journal the subscription's queue applies the overflow
+        // policy to producers; the forwarder's own backlog is a batch that
+        // its feeding thread waits to hand over.
+        if !replay {
+            config.backlog = config.max_batch.max(1);
+            config.overflow = Overflow::Block(Duration::from_secs(24 * 60 * 60));
+        }
+        let forwarder = Arc::new(Forwarder::start(config, log_id, source)?);
+        let feed = forwarder.clone();
+        let (subscription, queue) = self.subscribe_queue(
+            Box::new(move |event| {
+                feed.offer(event);
+                true
+            }),
+            delivery,
+        )?;
+        let queue = queue.expect("a queued subscription has a queue");
+        inner.slots.push(Slot::Open(Arc::new(Attached {
+            name: name.to_owned(),
+            forwarder,
+            subscription,
+            queue,
+            replay,
+            close_timeout,
+        })));
+        Ok(inner.slots.len() - 1)
+    }
+
+    /// Closes forwarder `index` before the logger: hands it what its queue
+    /// holds, lets it deliver for up to `timeout` in all, stops it and returns
+    /// what it achieved (the same report again if it was closed already);
+    /// `None` if there is no such forwarder. With a journal, attaching it
+    /// again under the same name resumes after its cursor.
+    pub fn close_forwarder(&self, index: usize, timeout: Duration) -> Option<CloseReport> {
+        let attached = match self.forwarders().inner.lock().slots.get(index)? {
+            Slot::Open(a) => a.clone(),
+            Slot::Closed(_, report) => return Some(CloseReport::clone(report)),
+        };
+        let deadline = Instant::now() + timeout;
+        if !attached.replay {
+            attached.queue.wait_idle(deadline);
+        }
+        self.unsubscribe(attached.subscription);
+        let left = deadline.saturating_duration_since(Instant::now());
+        Some(self.forwarders().stop(&attached, left))
+    }
+
+    /// How many forwarders were attached (closed ones included).
+    pub fn forwarder_count(&self) -> usize {
+        self.forwarders().inner.lock().slots.len()
+    }
+
+    /// The name of forwarder `index`.
+    pub fn forwarder_name(&self, index: usize) -> Option<String> {
+        let inner = self.forwarders().inner.lock();
+        inner.slots.get(index).map(|s| s.name().to_owned())
+    }
+
+    /// The stats of forwarder `index` now (its final stats once the logger
+    /// closed), or `None` if there is no such forwarder.
+    pub fn forwarder_stats(&self, index: usize) -> Option<ForwarderStats> {
+        let slot = match self.forwarders().inner.lock().slots.get(index)? {
+            Slot::Open(a) => a.clone(),
+            Slot::Closed(_, report) => return Some(report.stats.clone()),
+        };
+        Some(slot.stats())
+    }
+
+    /// What closing the logger left undelivered by forwarder `index`; `None`
+    /// while it is open, or if there is no such forwarder.
+    pub fn forwarder_close_report(&self, index: usize) -> Option<CloseReport> {
+        match self.forwarders().inner.lock().slots.get(index)? {
+            Slot::Open(_) => None,
+            Slot::Closed(_, report) => Some(CloseReport::clone(report)),
+        }
+    }
+}
