@@ -11,9 +11,12 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::boundary::{status, value};
+use super::boundary::status;
 use super::status::{AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND};
-use super::strings::{arg, arg_mut, opt_str_arg, out, owned, path_arg, str_arg};
+use super::strings::{
+    arg, arg_mut, opt_out, opt_str_arg, out, owned, path_arg, release_box, sized_out, str_arg,
+    SizeTagged,
+};
 use super::subscribers::overflow_policy;
 use crate::core::AuditLogger;
 use crate::forward::{
@@ -46,7 +49,7 @@ unsafe fn make(
     status(|| {
         let out_config = out(out_config, "out_config")?;
         let config = ForwarderConfig::new(target()?);
-        *out_config = Box::into_raw(Box::new(ForwarderSettings(config)));
+        out_config.set(Box::into_raw(Box::new(ForwarderSettings(config))));
         Ok(())
     })
 }
@@ -141,12 +144,7 @@ pub unsafe extern "C" fn audit_forwarder_config_new_jsonl(
 /// `config` is NULL or from `audit_forwarder_config_new_*` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn audit_forwarder_config_free(config: *mut ForwarderSettings) {
-    value((), || {
-        if !config.is_null() {
-            drop(Box::from_raw(config));
-        }
-        Ok(())
-    })
+    release_box(config)
 }
 
 unsafe fn set(
@@ -373,8 +371,8 @@ pub unsafe extern "C" fn audit_logger_add_forwarder(
         let name = str_arg(name, "name")?;
         let config = arg(config, "config")?.0.clone();
         let index = logger.attach_forwarder(name, config)?;
-        if !out_index.is_null() {
-            *out_index = u32::try_from(index).unwrap_or(u32::MAX);
+        if let Some(out_index) = opt_out(out_index) {
+            out_index.set(u32::try_from(index).unwrap_or(u32::MAX));
         }
         Ok(())
     })
@@ -418,7 +416,11 @@ pub struct AuditForwarderStats {
 }
 
 /// Size of the first version of `AuditForwarderStats`.
-const FORWARDER_STATS_V1_SIZE: usize = 112;
+// SAFETY: #[repr(C)], and `struct_size: u64` comes first.
+unsafe impl SizeTagged for AuditForwarderStats {
+    const NAME: &'static str = "AuditForwarderStats";
+    const V1_SIZE: usize = 112;
+}
 
 /// What closing a forwarder achieved.
 #[repr(C)]
@@ -466,33 +468,24 @@ pub unsafe extern "C" fn audit_forwarder_stats(
 ) -> AuditStatus {
     status(|| {
         let logger = arg(logger, "logger")?;
-        let out_stats = out(out_stats, "out_stats")?;
-        let size = usize::try_from((*out_stats).struct_size).unwrap_or(usize::MAX);
-        if size < FORWARDER_STATS_V1_SIZE {
-            return Err(invalid(format!(
-                "out_stats->struct_size is {size}; set it to sizeof(AuditForwarderStats) (at least {FORWARDER_STATS_V1_SIZE})"
-            )));
-        }
+        let (out_stats, struct_size) = sized_out(out_stats, "out_stats")?;
         let s = stats_of(logger, index)?;
-        std::ptr::write(
-            out_stats,
-            AuditForwarderStats {
-                struct_size: (*out_stats).struct_size,
-                offered: s.offered,
-                delivered: s.delivered,
-                resent: s.resent,
-                retries: s.retries,
-                dropped: s.dropped,
-                rejected: s.rejected,
-                lag_events: s.lag_events,
-                lag_seconds: s.lag_seconds,
-                backlog: s.backlog as u64,
-                in_flight: s.in_flight as u64,
-                connected: u64::from(s.connected),
-                last_acked_seq: s.last_acked_seq.unwrap_or(0),
-                has_error: u64::from(s.last_error.is_some()),
-            },
-        );
+        out_stats.set(AuditForwarderStats {
+            struct_size,
+            offered: s.offered,
+            delivered: s.delivered,
+            resent: s.resent,
+            retries: s.retries,
+            dropped: s.dropped,
+            rejected: s.rejected,
+            lag_events: s.lag_events,
+            lag_seconds: s.lag_seconds,
+            backlog: s.backlog as u64,
+            in_flight: s.in_flight as u64,
+            connected: u64::from(s.connected),
+            last_acked_seq: s.last_acked_seq.unwrap_or(0),
+            has_error: u64::from(s.last_error.is_some()),
+        });
         Ok(())
     })
 }
@@ -513,10 +506,10 @@ pub unsafe extern "C" fn audit_forwarder_last_error(
         let logger = arg(logger, "logger")?;
         let out_message = out(out_message, "out_message")?;
         let error = stats_of(logger, index)?.last_error;
-        *out_message = match error {
+        out_message.set(match error {
             Some(e) => owned(e.replace('\0', "\\0")),
             None => std::ptr::null_mut(),
-        };
+        });
         Ok(())
     })
 }
@@ -543,14 +536,14 @@ pub unsafe extern "C" fn audit_forwarder_close(
         let report: CloseReport = logger
             .close_forwarder(index as usize, timeout)
             .ok_or_else(|| no_forwarder(index))?;
-        if !out_report.is_null() {
-            *out_report = AuditForwarderReport {
+        if let Some(out_report) = opt_out(out_report) {
+            out_report.set(AuditForwarderReport {
                 delivered: report.delivered,
                 left: report.left,
                 timed_out: u64::from(report.timed_out),
                 dropped: report.stats.dropped,
                 last_acked_seq: report.last_acked_seq.unwrap_or(0),
-            };
+            });
         }
         Ok(())
     })
