@@ -181,6 +181,12 @@ typedef struct AuditJournalStats {
    * then fails; `audit_last_error_message` of that failure says why.
    */
   uint64_t failing;
+  /**
+   * `fdatasync` calls on segments since the journal was opened (under
+   * `AUDIT_FSYNC_ALWAYS`, concurrent producers share one). Written only
+   * when `struct_size` covers it.
+   */
+  uint64_t fsyncs;
 } AuditJournalStats;
 
 /**

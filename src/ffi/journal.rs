@@ -32,6 +32,10 @@ pub struct AuditJournalStats {
     /// Non-zero while the journal cannot write (a full disk): `audit_log`
     /// then fails; `audit_last_error_message` of that failure says why.
     pub failing: u64,
+    /// `fdatasync` calls on segments since the journal was opened (under
+    /// `AUDIT_FSYNC_ALWAYS`, concurrent producers share one). Written only
+    /// when `struct_size` covers it.
+    pub fsyncs: u64,
 }
 
 /// Size of the first version of `AuditJournalStats`.
@@ -63,17 +67,22 @@ pub unsafe extern "C" fn audit_journal_stats(
         }
         let stats = journal_stats(logger)
             .ok_or_else(|| Failure::new(AUDIT_ERR_NOT_FOUND, "the logger has no journal"))?;
-        std::ptr::write(
-            out_stats,
-            AuditJournalStats {
-                struct_size: (*out_stats).struct_size,
-                written_seq: stats.written_seq,
-                durable_seq: stats.durable_seq,
-                checkpoints: stats.checkpoints,
-                epoch: stats.epoch,
-                recovered_bytes_dropped: stats.recovered_bytes_dropped,
-                failing: u64::from(stats.failing.is_some()),
-            },
+        let full = AuditJournalStats {
+            struct_size: (*out_stats).struct_size,
+            written_seq: stats.written_seq,
+            durable_seq: stats.durable_seq,
+            checkpoints: stats.checkpoints,
+            epoch: stats.epoch,
+            recovered_bytes_dropped: stats.recovered_bytes_dropped,
+            failing: u64::from(stats.failing.is_some()),
+            fsyncs: stats.fsyncs,
+        };
+        // Only the fields the caller's struct has room for.
+        let len = size.min(std::mem::size_of::<AuditJournalStats>());
+        std::ptr::copy_nonoverlapping(
+            (&full as *const AuditJournalStats).cast::<u8>(),
+            out_stats.cast::<u8>(),
+            len,
         );
         Ok(())
     })
