@@ -92,6 +92,10 @@ const PROTOTYPES = [
   'uint32_t audit_journal_stats(const AuditLogger *logger, _Inout_ AuditJournalStats *stats)',
   'uint32_t audit_journal_verify(const char *dir, const char *anchor, _Out_ uint32_t *out_verdict, ' +
     '_Out_ void **out_report_json)',
+  'uint32_t audit_journal_export_proofs(const char *dir, const AuditFilter *filter, const char *path, ' +
+    'void **out_json, _Out_ uint64_t *out_unsealed_skipped)',
+  'uint32_t audit_export_verify(const char *path, const char *anchor, _Out_ uint32_t *out_verdict, ' +
+    '_Out_ void **out_report_json)',
 
   'uint32_t audit_logger_new(size_t capacity, _Out_ AuditLogger **out)',
   'uint32_t audit_logger_new_with_config(const AuditConfig *config, _Out_ AuditLogger **out)',

@@ -96,6 +96,8 @@ _SIGNATURES = {
     # journal (file I/O: release the GIL)
     "audit_journal_stats": (_STATUS, [_P, POINTER(JournalStatsStruct)], False),
     "audit_journal_verify": (_STATUS, [c_char_p, c_char_p, POINTER(c_uint32), _PP], False),
+    "audit_journal_export_proofs": (_STATUS, [c_char_p, _P, c_char_p, _PP, POINTER(c_uint64)], False),
+    "audit_export_verify": (_STATUS, [c_char_p, c_char_p, POINTER(c_uint32), _PP], False),
     # logger
     "audit_logger_new": (_STATUS, [c_size_t, _PP], False),
     "audit_logger_new_with_config": (_STATUS, [_P, _PP], False),

@@ -123,6 +123,8 @@ class AuditLogger
     # The journal: file I/O, so the GVL is released.
     attach_function :audit_journal_stats, %i[logger pointer], :status, blocking: true
     attach_function :audit_journal_verify, %i[pointer pointer pointer pointer], :status, blocking: true
+    attach_function :audit_journal_export_proofs, %i[pointer pointer pointer pointer pointer], :status, blocking: true
+    attach_function :audit_export_verify, %i[pointer pointer pointer pointer], :status, blocking: true
 
     # Query filter builder.
     attach_function :audit_filter_new, [], :filter
