@@ -16,6 +16,10 @@ hits all peers alike, and prints a Markdown table of medians with ratios and
 met/missed per target. A peer that cannot be found (spdlog, or the reference at
 ../shared/reference/audit_logger.py or AUDIT_REFERENCE) is reported as skipped.
 
+The journal's benchmarks (the "Journal and seal" table; --only-journal runs
+them alone) write their journals under --journal-dir (default: a new directory
+under target/, on the disk that holds the repository) and name its filesystem.
+
 A full run also writes bench/results/latest.json (every record), the plot data
 bench/results/append_vs_capacity.csv and docs/append_vs_capacity.png.
 """
