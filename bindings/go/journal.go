@@ -169,6 +169,7 @@ type JournalStats struct {
 	Epoch                 uint64 // the current epoch (the key that signs the next checkpoint)
 	RecoveredBytesDropped uint64 // bytes cut off as a torn tail when the journal was opened
 	Failing               bool   // the journal cannot write now (Log then fails with ErrIO)
+	Fsyncs                uint64 // fdatasync calls since the journal was opened (under FsyncAlways concurrent Log calls share one)
 }
 
 // JournalStats returns the counters of the logger's journal; an error
@@ -191,6 +192,7 @@ func (l *Logger) JournalStats() (JournalStats, error) {
 		Epoch:                 uint64(s.epoch),
 		RecoveredBytesDropped: uint64(s.recovered_bytes_dropped),
 		Failing:               s.failing != 0,
+		Fsyncs:                uint64(s.fsyncs),
 	}, nil
 }
 

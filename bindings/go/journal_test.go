@@ -64,7 +64,8 @@ func TestJournalDurableReopenedLockedVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.DurableSeq < last || stats.WrittenSeq < last || stats.Failing || stats.RecoveredBytesDropped != 0 {
+	if stats.DurableSeq < last || stats.WrittenSeq < last || stats.Failing || stats.RecoveredBytesDropped != 0 ||
+		stats.Fsyncs == 0 || stats.Fsyncs > last {
 		t.Errorf("JournalStats = %+v after seq %d with FsyncAlways", stats, last)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "anchor.pub")); err != nil {

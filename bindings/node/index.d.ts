@@ -172,6 +172,8 @@ export interface JournalStats {
   recoveredBytesDropped: number;
   /** True while the journal cannot write (log() then throws). */
   failing: boolean;
+  /** fdatasync calls since the journal was opened (under fsync 'always', concurrent log() calls share one). */
+  fsyncs: number;
 }
 
 /** The verdict of verifyJournal. */

@@ -404,6 +404,7 @@ struct JournalStats {
   std::uint64_t epoch = 0;                    ///< The current epoch (the key that signs the next checkpoint).
   std::uint64_t recovered_bytes_dropped = 0;  ///< Bytes cut off as a torn tail when the journal was opened.
   bool failing = false;                       ///< The journal cannot write now (log() then throws IoError).
+  std::uint64_t fsyncs = 0;  ///< fdatasync calls since the journal was opened (under Fsync::Always concurrent log() calls share one).
 };
 
 /// The verdict of verify_journal() (AUDIT_VERIFY_*).
@@ -750,6 +751,7 @@ class Logger {
     out.epoch = raw.epoch;
     out.recovered_bytes_dropped = raw.recovered_bytes_dropped;
     out.failing = raw.failing != 0;
+    out.fsyncs = raw.fsyncs;
     return out;
   }
 

@@ -86,6 +86,8 @@ TEST(Journal, DurableReopenedLockedVerified) {
     EXPECT_GE(stats.durable_seq, seq);
     EXPECT_GE(stats.written_seq, seq);
     EXPECT_FALSE(stats.failing);
+    EXPECT_GE(stats.fsyncs, 1u);
+    EXPECT_LE(stats.fsyncs, seq);
     EXPECT_EQ(stats.recovered_bytes_dropped, 0u);
     EXPECT_TRUE(fs::is_regular_file(dir.anchor()));
 

@@ -114,6 +114,7 @@ function journalStats(lib, handle) {
     epoch: 0,
     recovered_bytes_dropped: 0,
     failing: 0,
+    fsyncs: 0,
   };
   check(lib, lib.audit_journal_stats(handle, stats));
   return {
@@ -123,6 +124,7 @@ function journalStats(lib, handle) {
     epoch: Number(stats.epoch),
     recoveredBytesDropped: Number(stats.recovered_bytes_dropped),
     failing: Number(stats.failing) !== 0,
+    fsyncs: Number(stats.fsyncs),
   };
 }
 

@@ -60,6 +60,7 @@ const AuditJournalStats = koffi.struct('AuditJournalStats', {
   epoch: 'uint64_t',
   recovered_bytes_dropped: 'uint64_t',
   failing: 'uint64_t',
+  fsyncs: 'uint64_t',
 });
 // `ctx` is declared as an integer (same ABI as `void *`): the binding passes a
 // key into its own table, never a real pointer.

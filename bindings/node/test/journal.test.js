@@ -38,6 +38,7 @@ test('journal: durable with fsync always, reopened, locked, verified', () => {
   assert.deepEqual(seqs, [1, 2, 3]);
   const stats = logger.journalStats();
   assert.ok(stats.durableSeq >= 3, `durableSeq ${stats.durableSeq}`);
+  assert.ok(stats.fsyncs >= 1 && stats.fsyncs <= 3, `fsyncs ${stats.fsyncs}`);
   assert.ok(stats.writtenSeq >= 3);
   assert.equal(stats.failing, false);
   assert.equal(stats.recoveredBytesDropped, 0);

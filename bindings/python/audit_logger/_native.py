@@ -63,6 +63,7 @@ class JournalStatsStruct(Structure):
         ("epoch", c_uint64),
         ("recovered_bytes_dropped", c_uint64),
         ("failing", c_uint64),
+        ("fsyncs", c_uint64),
     ]
 
 

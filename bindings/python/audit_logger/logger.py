@@ -93,6 +93,7 @@ class JournalStats:
     epoch: int  #: the current epoch (the key that signs the next checkpoint)
     recovered_bytes_dropped: int  #: bytes cut off as a torn tail when the journal was opened
     failing: bool  #: True while the journal cannot write (:meth:`AuditLogger.log` then fails)
+    fsyncs: int  #: fdatasync calls since the journal was opened (under ``always`` concurrent logs share one)
 
 
 class JournalVerification(NamedTuple):
@@ -881,6 +882,7 @@ class AuditLogger:
             epoch=stats.epoch,
             recovered_bytes_dropped=stats.recovered_bytes_dropped,
             failing=bool(stats.failing),
+            fsyncs=stats.fsyncs,
         )
 
 

@@ -42,6 +42,7 @@ def test_durable_reopen_lock_and_verify(tmp_path: Path) -> None:
         assert isinstance(stats, JournalStats)
         assert stats.written_seq >= seqs[-1]
         assert stats.durable_seq >= seqs[-1]
+        assert 1 <= stats.fsyncs <= len(seqs)
         assert stats.failing is False
         assert stats.recovered_bytes_dropped == 0
 

@@ -190,7 +190,8 @@ class AuditLogger
     with_handle { |handle| Error.check(Native.audit_journal_stats(handle, stats)) }
     Journal::Stats.new(written_seq: stats[:written_seq], durable_seq: stats[:durable_seq],
                        checkpoints: stats[:checkpoints], epoch: stats[:epoch],
-                       recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?)
+                       recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?,
+                       fsyncs: stats[:fsyncs])
   end
 
   # Verifies the journal in `dir` against the trust anchor: the path of an

@@ -95,7 +95,8 @@ class AuditLogger
              :checkpoints, :uint64,
              :epoch, :uint64,
              :recovered_bytes_dropped, :uint64,
-             :failing, :uint64
+             :failing, :uint64,
+             :fsyncs, :uint64
     end
 
     # Status, version, severity names: static strings, no logger.
