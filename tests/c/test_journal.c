@@ -11,6 +11,7 @@
 #define _DEFAULT_SOURCE
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -199,6 +200,12 @@ static void test_export_with_proofs(const char *dir) {
     CHECK_STATUS(audit_journal_stats(log, &stats), AUDIT_OK);
     /* Under always every event was fsynced, by one fsync or shared ones. */
     CHECK(stats.fsyncs >= 1 && stats.fsyncs <= 120);
+    /* A caller compiled before fsyncs existed (56 bytes) gets nothing past its struct. */
+    AuditJournalStats v1;
+    memset(&v1, 0xab, sizeof v1);
+    v1.struct_size = offsetof(AuditJournalStats, fsyncs);
+    CHECK_STATUS(audit_journal_stats(log, &v1), AUDIT_OK);
+    CHECK(v1.written_seq == stats.written_seq && v1.fsyncs == 0xababababababababULL);
     CHECK_STATUS(audit_export_json(log, plain, NULL), AUDIT_OK);
     audit_logger_free(log); /* seals the final checkpoint */
     audit_config_free(cfg);
