@@ -401,8 +401,9 @@ impl Thread {
                 line.clear();
                 write_compact(&mut line, &event);
                 // A frame the journal did not take is retried until it is.
-                let since = Instant::now();
+                let mut since = None;
                 while let Err(e) = self.disk.append(FrameKind::Event, &line) {
+                    let since = *since.get_or_insert_with(Instant::now);
                     if !self.disk_failing(e) || !self.retry(since) {
                         return;
                     }
