@@ -16,6 +16,10 @@ hits all peers alike, and prints a Markdown table of medians with ratios and
 met/missed per target. A peer that cannot be found (spdlog, or the reference at
 ../shared/reference/audit_logger.py or AUDIT_REFERENCE) is reported as skipped.
 
+The journal's benchmarks (the "Journal and seal" table; --only-journal runs
+them alone) write their journals under --journal-dir (default: a new directory
+under target/, on the disk that holds the repository) and name its filesystem.
+
 A full run also writes bench/results/latest.json (every record), the plot data
 bench/results/append_vs_capacity.csv and docs/append_vs_capacity.png.
 """
@@ -50,6 +54,11 @@ FULL = {
     "ref_query": 1_000_000,
     "ref_export": 100_000,
     "slow_queue": 64,
+    # The journal: events appended with and without one; under `always` each
+    # event waits for an fsync (about 1.5 ms here), so far fewer.
+    "journal_events": 1_000_000,
+    "always_events": 4_000,
+    "verify_events": 1_000_000,
     "timeout": 600,
 }
 QUICK = {
@@ -62,6 +71,9 @@ QUICK = {
     "ref_query": 10_000,
     "ref_export": 2_000,
     "slow_queue": 64,
+    "journal_events": 20_000,
+    "always_events": 200,
+    "verify_events": 10_000,
     "timeout": 60,
 }
 
@@ -132,8 +144,23 @@ def capacities(cfg):
             for cap in sorted(set(cfg["capacities"]) | set(cfg["sweep"]))]
 
 
-def plan(cfg, peers):
+ALWAYS_THREADS = (1, 2, 8)
+
+
+def journal_jobs(cfg, journal_dir):
+    """The journal's benchmarks; each writes a new directory under journal_dir."""
+    jobs = [("ours", ["journal", policy, 1, cfg["journal_events"]])
+            for policy in ("none", "batch", "never")]
+    jobs += [("ours", ["journal", "always", t, cfg["always_events"]]) for t in ALWAYS_THREADS]
+    jobs.append(("ours", ["verify", cfg["verify_events"]]))
+    return [(peer, [str(a) for a in args] + [str(journal_dir / "-".join(map(str, args)))])
+            for peer, args in jobs]
+
+
+def plan(cfg, peers, journal_dir, only_journal=False):
     """Every (peer, arguments) to run once per repetition."""
+    if only_journal:
+        return journal_jobs(cfg, journal_dir)
     jobs = []
     for peer in ("ours", "spdlog"):
         for cap, threads in capacities(cfg):
@@ -156,12 +183,18 @@ def plan(cfg, peers):
             jobs.append(("reference", ["append", cap, cfg["ref_append"][cap]]))
     jobs += [("reference", ["query", cfg["ref_query"]]),
              ("reference", ["export", cfg["ref_export"]])]
-    return [(peer, [str(a) for a in args]) for peer, args in jobs if peer in peers]
+    return ([(peer, [str(a) for a in args]) for peer, args in jobs if peer in peers]
+            + journal_jobs(cfg, journal_dir))
 
 
 def run_job(peers, peer, args, timeout):
     cmd = peers[peer] + args
+    journal = Path(args[-1]) if args[0] in ("journal", "verify") else None
+    if journal is not None:
+        shutil.rmtree(journal, ignore_errors=True)  # each run starts a new journal
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if journal is not None:
+        shutil.rmtree(journal, ignore_errors=True)
     if proc.returncode != 0:
         sys.exit(f"compare: {' '.join(cmd)} exited {proc.returncode}\n{proc.stderr}")
     records = []
@@ -312,6 +345,74 @@ def target_rows(res, cfg, quick):
     return rows
 
 
+def journal_rows(res, cfg, quick):
+    """The journal's targets: (target, ours, baseline, ratio, goal, status)."""
+    rows = []
+
+    def status(ok):
+        if ok is None:
+            return "n/a"
+        return "(quick)" if quick else ("met" if ok else "missed")
+
+    def med(field, policy, threads=1):
+        return res.median("ours", "journal", field, policy=policy, threads=threads)
+
+    n = cfg["journal_events"]
+    none, batch, never = (med("events_per_s", p) for p in ("none", "batch", "never"))
+    r = ratio(batch, none)
+    rows.append((f"append {n:,} events, 1 thread, capacity 5000: journal under batch / "
+                 "no journal", f"{fmt(batch, 'ev/s')} (CPU {fmt(med('cpu_ns_per_event', 'batch'))} "
+                 f"ns/ev)", f"{fmt(none, 'ev/s')} (CPU {fmt(med('cpu_ns_per_event', 'none'))} ns/ev)",
+                 fmt_ratio(r), ">= 0.8x", status(None if r is None else r >= 0.8)))
+    r = ratio(never, none)
+    rows.append(("the same under never (no fsync: the journal thread's own cost) / no journal",
+                 f"{fmt(never, 'ev/s')} (CPU {fmt(med('cpu_ns_per_event', 'never'))} ns/ev)",
+                 fmt(none, "ev/s"), fmt_ratio(r), "(for the diagnosis)", "n/a"))
+    one = med("events_per_s", "always", 1)
+    for t in ALWAYS_THREADS:
+        eps, per = med("events_per_s", "always", t), med("fsyncs_per_event", "always", t)
+        text = f"{fmt(eps, 'ev/s')}, {fmt(per)} fsyncs/ev"
+        if t == 1:
+            rows.append(("append under always (each call waits for its fsync), 1 thread",
+                         text, "n/a", "n/a", "fsyncs/ev <= 1",
+                         status(None if per is None else per <= 1)))
+        else:
+            goal = 1.5 if t == 2 else 4
+            r = ratio(eps, one)
+            rows.append((f"append under always, {t} threads aggregate / 1 thread (group commit)",
+                         text, fmt(one, "ev/s"), fmt_ratio(r), f">= {goal}x",
+                         status(None if r is None else r >= goal)))
+    v = cfg["verify_events"]
+    mb = res.median("ours", "verify", "mb_per_s", events=v)
+    cpu = res.median("ours", "verify", "cpu_mb_per_s", events=v)
+    disk = res.median("ours", "verify", "disk_read_mb_per_s", events=v)
+    disk = disk if disk is not None and disk > 0 else None
+    r = ratio(mb, disk)
+    rows.append((f"audit_journal_verify over {v:,} events / reading the files with O_DIRECT",
+                 f"{fmt(mb, 'MB/s')} (CPU {fmt(cpu)})", fmt(disk, "MB/s"), fmt_ratio(r),
+                 ">= 1x (disk speed)", status(None if r is None else r >= 1)))
+    per, compact = med("disk_bytes_per_event", "batch"), med("compact_json_bytes", "batch")
+    r = ratio(per, compact)
+    rows.append(("bytes on disk per event (segments, checkpoints, keys) / its compact JSON line",
+                 fmt(per, "B"), fmt(compact, "B"), fmt_ratio(r), "<= 1.2x",
+                 status(None if r is None else r <= 1.2)))
+    return rows
+
+
+def filesystem(path):
+    """The filesystem type holding path (from /proc/mounts), e.g. ext4."""
+    best, kind = "", "?"
+    try:
+        real = str(path.resolve())
+        for line in Path("/proc/mounts").read_text().splitlines():
+            _, mount, fstype = line.split()[:3]
+            if (real == mount or real.startswith(mount.rstrip("/") + "/")) and len(mount) > len(best):
+                best, kind = mount, fstype
+    except OSError:
+        pass
+    return f"{kind} (mounted on {best})" if best else kind
+
+
 def append_rows(res, cfg):
     """Per capacity and thread count: events/s and CPU ns per event of each peer."""
     rows = []
@@ -428,6 +529,11 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions (default 5; 1 with --quick)")
     ap.add_argument("--build-dir", type=Path, help="where to compile (default: a temporary dir)")
     ap.add_argument("--out", type=Path, help="results dir (default bench/results; none with --quick)")
+    ap.add_argument("--journal-dir", type=Path,
+                    help="where the journal benchmarks write (default: a new directory under "
+                         "target/, on the disk that holds the repository; not a tmpfs)")
+    ap.add_argument("--only-journal", action="store_true",
+                    help="run only the journal and seal benchmarks")
     args = ap.parse_args()
 
     cfg = dict(QUICK if args.quick else FULL)
@@ -446,7 +552,11 @@ def main():
     lib = library_path()
     say(f"== building into {build_dir} (library {lib})")
     peers = build(build_dir, lib)
-    jobs = plan(cfg, peers)
+    journal_parent = args.journal_dir or REPO / "target"
+    journal_parent.mkdir(parents=True, exist_ok=True)
+    journal_tmp = tempfile.TemporaryDirectory(prefix="bench-journal-", dir=journal_parent)
+    journal_dir = Path(journal_tmp.name)
+    jobs = plan(cfg, peers, journal_dir, args.only_journal)
     say(f"== {len(jobs)} benchmarks x {cfg['reps']} repetitions"
         f"{' (quick: counts too small to mean anything)' if args.quick else ''}")
 
@@ -470,9 +580,20 @@ def main():
     print(f"Peers: {', '.join(peers)}. Ratios: ours / peer for throughput "
           "(> 1 = we are faster); peer / ours for times. Status by wall-clock medians; "
           "(CPU ...) is the same figure in process CPU time.\n")
-    print("## Targets\n")
-    print(markdown(["target", "ours", "peer / baseline", "ratio", "goal", "status"],
-                   target_rows(res, cfg, args.quick)))
+    header = ["target", "ours", "peer / baseline", "ratio", "goal", "status"]
+    if not args.only_journal:
+        print("## Targets\n")
+        print(markdown(header, target_rows(res, cfg, args.quick)))
+    print("\n## Journal and seal\n")
+    print(f"Journal directories under {journal_dir.parent}, filesystem "
+          f"{filesystem(journal_dir.parent)}; default journal settings (batch: 1,000 events "
+          "or 50 ms; a checkpoint every 10,000 events or 60 s).\n")
+    print(markdown(header, journal_rows(res, cfg, args.quick)))
+    journal_tmp.cleanup()
+    if args.only_journal:
+        if tmp is not None:
+            tmp.cleanup()
+        return
     print("\n## Append throughput (events/s, full ring, typical event)\n")
     print(markdown(["capacity", "threads", "ours", "spdlog", "ours/spdlog", "reference",
                     "ours/reference", "ours CPU ns/ev", "spdlog CPU ns/ev", "by CPU: ours/spdlog",

@@ -293,6 +293,12 @@ typedef struct AuditJournalStats {
    * then fails; `audit_last_error_message` of that failure says why.
    */
   uint64_t failing;
+  /**
+   * `fdatasync` calls on segments since the journal was opened (under
+   * `AUDIT_FSYNC_ALWAYS`, concurrent producers share one). Written only
+   * when `struct_size` covers it.
+   */
+  uint64_t fsyncs;
 } AuditJournalStats;
 
 /**
@@ -923,6 +929,53 @@ AuditStatus audit_journal_stats(const struct AuditLogger *logger, struct AuditJo
  * writable; `out_report_json` is NULL or writable.
  */
 AuditStatus audit_journal_verify(const char *dir, const char *anchor, uint32_t *out_verdict, char **out_report_json);
+
+/**
+ * Exports the sealed events of the journal in the directory `dir` that
+ * `filter` selects (NULL: every event; the same filter as `audit_query`,
+ * its limit keeping the newest matches) as a proof bundle: one JSON object
+ * carrying the signed checkpoint chain from epoch 0, the consistency proofs
+ * between checkpoints, and each selected event's line with its inclusion
+ * proof against the last checkpoint. With only the trust anchor, a third
+ * party checks it offline (`audit_export_verify`, `audit-logger verify`):
+ * that these events are exactly what the journal held at those seqs.
+ * Events after the last checkpoint are left out (nothing vouches for them
+ * yet); their number goes to `*out_unsealed_skipped` if it is not NULL.
+ * The journal is read without locking or changing it.
+ *
+ * If `path` is not NULL the bundle is written there atomically (temporary
+ * file, fsync, rename); if `out_json` is not NULL it is also written to
+ * `*out_json` (free with `audit_string_free`). At least one must be given.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (the journal
+ * has no checkpoint yet, or retention deleted its first segments),
+ * `AUDIT_ERR_IO` (not a journal, unreadable, damaged: verify it, or `path`
+ * cannot be written). Thread-safe.
+ *
+ * # Safety
+ * `dir` and `path` are NULL or NUL-terminated; `filter` is NULL or live;
+ * `out_json` and `out_unsealed_skipped` are NULL or writable.
+ */
+AuditStatus audit_journal_export_proofs(const char *dir, const struct AuditFilter *filter, const char *path, char **out_json, uint64_t *out_unsealed_skipped);
+
+/**
+ * Verifies an export carrying proofs (the file at `path`, as written by
+ * `audit_journal_export_proofs` or `audit-logger export --proofs`) offline,
+ * against the trust anchor `anchor` alone (an anchor file's path or the
+ * base64 key): the checkpoint chain from the anchor, the consistency
+ * proofs, and each event's inclusion proof. Writes the verdict
+ * (`AUDIT_VERIFY_*`) and, if `out_report_json` is not NULL, the report as
+ * `audit_journal_verify` does (without `log_id` and `segments`; a finding's
+ * `segment` names the part of the bundle and `offset` the index in it).
+ * A verdict is a successful call: `AUDIT_OK` even when tampering was found.
+ * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT` (a bad
+ * anchor; a file that is not a proof bundle, e.g. an export without proofs),
+ * `AUDIT_ERR_IO` (unreadable). Thread-safe.
+ *
+ * # Safety
+ * `path` and `anchor` are NULL or NUL-terminated; `out_verdict` is NULL or
+ * writable; `out_report_json` is NULL or writable.
+ */
+AuditStatus audit_export_verify(const char *path, const char *anchor, uint32_t *out_verdict, char **out_report_json);
 
 /**
  * Makes a logger keeping the newest `capacity` events (other settings default)

@@ -14,6 +14,15 @@
  *                                                jsonl (a file in /tmp) or syslog (TCP to a listener
  *                                                thread of this program); then the time until the
  *                                                target acknowledged every event
+ *   bench_capi journal  POLICY THREADS EVENTS DIR
+ *                                                append to a logger of capacity 5000 (filled
+ *                                                first) with a journal in the new directory DIR
+ *                                                under POLICY never|batch|always, or without
+ *                                                one (POLICY none); fsyncs and bytes on disk
+ *   bench_capi verify   EVENTS DIR               write a journal of EVENTS events (batch) into
+ *                                                the new directory DIR, then time
+ *                                                audit_journal_verify on it, and reading its
+ *                                                files with O_DIRECT (the disk's own speed)
  *
  * Each run prints one JSON object per line on stdout (the driver bench/compare.py
  * reads them); "case" names the measurement. Timings are wall-clock
@@ -30,11 +39,14 @@
 #include <inttypes.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -492,6 +504,188 @@ static int bench_forward(uint64_t events, const char *target) {
     return 0;
 }
 
+/* ---- journal ------------------------------------------------------------------ */
+
+/* Bytes of the regular files in `dir` (the journal keeps no subdirectories). */
+static uint64_t dir_bytes(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "bench_capi: cannot list %s\n", dir);
+        exit(1);
+    }
+    uint64_t total = 0;
+    char path[4096];
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+/* A logger of `capacity`, journaling into `dir` under `policy` (0: no journal). */
+static AuditLogger *journal_logger(size_t capacity, uint32_t policy, const char *dir) {
+    AuditConfig *cfg = audit_config_new();
+    if (!cfg) {
+        fprintf(stderr, "bench_capi: audit_config_new failed\n");
+        exit(1);
+    }
+    CHECK(audit_config_set_capacity(cfg, capacity));
+    if (policy) {
+        CHECK(audit_config_set_journal(cfg, dir));
+        if (policy != AUDIT_FSYNC_BATCH) CHECK(audit_config_set_journal_fsync(cfg, policy, 1, 0, 1));
+    }
+    AuditLogger *log = NULL;
+    CHECK(audit_logger_new_with_config(cfg, &log));
+    audit_config_free(cfg);
+    return log;
+}
+
+static uint32_t policy_of(const char *name) {
+    if (!strcmp(name, "none")) return 0;
+    if (!strcmp(name, "never")) return AUDIT_FSYNC_NEVER;
+    if (!strcmp(name, "batch")) return AUDIT_FSYNC_BATCH;
+    if (!strcmp(name, "always")) return AUDIT_FSYNC_ALWAYS;
+    fprintf(stderr, "bench_capi: policy is none, never, batch or always, not %s\n", name);
+    exit(2);
+}
+
+/* Fills a ring of 5000 (untimed), then logs `events` more from `threads`
+ * threads; the figure is the producers' time. Closing the logger (which waits
+ * for the journal to write, seal and sync everything) is timed apart. */
+static int bench_journal(const char *policy_name, int threads, uint64_t events, const char *dir) {
+    const size_t capacity = 5000;
+    uint32_t policy = policy_of(policy_name);
+    if (threads < 1 || threads > 64) return 2;
+    AuditLogger *log = journal_logger(capacity, policy, dir);
+    log_range(log, 0, capacity);
+    AuditJournalStats before = {.struct_size = sizeof before};
+    if (policy) CHECK(audit_journal_stats(log, &before));
+
+    pthread_t tid[64];
+    Producer p[64];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+    uint64_t per = events / (uint64_t)threads;
+    for (int i = 0; i < threads; i++) {
+        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per};
+        if (pthread_create(&tid[i], NULL, produce, &p[i]) != 0) return 1;
+    }
+    double c0 = cpu_s(), t0 = now_s();
+    pthread_barrier_wait(&start);
+    for (int i = 0; i < threads; i++) pthread_join(tid[i], NULL);
+    double secs = now_s() - t0, cpu = cpu_s() - c0;
+    pthread_barrier_destroy(&start);
+
+    uint64_t total = per * (uint64_t)threads;
+    AuditJournalStats after = {.struct_size = sizeof after};
+    if (policy) {
+        CHECK(audit_journal_stats(log, &after));
+        if (policy == AUDIT_FSYNC_ALWAYS && after.durable_seq < capacity + total) {
+            fprintf(stderr, "bench_capi: under always, durable_seq %" PRIu64 " < %" PRIu64 "\n",
+                    after.durable_seq, capacity + total);
+            return 1;
+        }
+    }
+    if (audit_logger_appended(log) != capacity + total) {
+        fprintf(stderr, "bench_capi: appended mismatch\n");
+        return 1;
+    }
+    /* The mean compact JSON line of the newest events, against which the
+     * bytes on disk per event are judged. */
+    size_t sample = 1000, json_bytes = 0;
+    AuditEventList *list = NULL;
+    CHECK(audit_recent(log, sample, &list));
+    for (size_t i = 0; i < sample; i++) {
+        char *json = NULL;
+        CHECK(audit_event_to_json(audit_event_list_get(list, i), &json));
+        json_bytes += strlen(json) + 1; /* and its newline */
+        audit_string_free(json);
+    }
+    audit_event_list_free(list);
+    double t1 = now_s();
+    audit_logger_free(log);
+    double close_s = now_s() - t1;
+    uint64_t disk = policy ? dir_bytes(dir) : 0;
+    printf("{\"case\":\"journal\",\"policy\":\"%s\",\"threads\":%d,\"events\":%" PRIu64
+           ",\"seconds\":%.6f,\"events_per_s\":%.1f,\"ns_per_event\":%.1f,"
+           "\"cpu_ns_per_event\":%.1f,\"close_seconds\":%.6f,\"fsyncs\":%" PRIu64
+           ",\"fsyncs_per_event\":%.6f,\"disk_bytes\":%" PRIu64 ",\"disk_bytes_per_event\":%.1f,"
+           "\"compact_json_bytes\":%.1f}\n",
+           policy_name, threads, total, secs, total / secs, secs * 1e9 / total,
+           cpu * 1e9 / total, close_s, after.fsyncs - before.fsyncs,
+           (double)(after.fsyncs - before.fsyncs) / total, disk,
+           (double)disk / (capacity + total), (double)json_bytes / sample);
+    return 0;
+}
+
+/* Reads every regular file in `dir` with O_DIRECT (past the page cache, so
+ * from the disk itself); returns the MB/s, or -1 where O_DIRECT is refused. */
+static double disk_read_mb_per_s(const char *dir) {
+    enum { CHUNK = 1 << 20 };
+    void *buf = NULL;
+    if (posix_memalign(&buf, 4096, CHUNK) != 0) return -1;
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    uint64_t total = 0;
+    double secs = 0;
+    char path[4096];
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        double t0 = now_s();
+        int fd = open(path, O_RDONLY | O_DIRECT);
+        if (fd < 0) {
+            total = 0;
+            break;
+        }
+        ssize_t n;
+        while ((n = read(fd, buf, CHUNK)) > 0) total += (uint64_t)n;
+        close(fd);
+        secs += now_s() - t0;
+        if (n < 0) {
+            total = 0;
+            break;
+        }
+    }
+    closedir(d);
+    free(buf);
+    return total && secs > 0 ? total / secs / 1e6 : -1;
+}
+
+/* Writes `events` events into a journal under `dir` (default settings), then
+ * times one audit_journal_verify over it against its anchor.pub. */
+static int bench_verify(uint64_t events, const char *dir) {
+    AuditLogger *log = journal_logger(5000, AUDIT_FSYNC_BATCH, dir);
+    log_range(log, 0, events);
+    audit_logger_free(log);
+    uint64_t bytes = dir_bytes(dir);
+    char anchor[4096];
+    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
+    uint32_t verdict = 99;
+    char *report = NULL;
+    double c0 = cpu_s(), t0 = now_s();
+    CHECK(audit_journal_verify(dir, anchor, &verdict, &report));
+    double secs = now_s() - t0, cpu = cpu_s() - c0;
+    char expect[64];
+    snprintf(expect, sizeof expect, "\"events_verified\":%" PRIu64 ",", events);
+    if (verdict != AUDIT_VERIFY_VALID || !strstr(report, expect)) {
+        fprintf(stderr, "bench_capi: verify gave verdict %u: %s\n", verdict, report);
+        return 1;
+    }
+    audit_string_free(report);
+    double disk = disk_read_mb_per_s(dir);
+    printf("{\"case\":\"verify\",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
+           ",\"seconds\":%.6f,\"mb_per_s\":%.1f,\"cpu_mb_per_s\":%.1f,"
+           "\"disk_read_mb_per_s\":%.1f}\n",
+           events, bytes, secs, bytes / secs / 1e6, bytes / cpu / 1e6, disk);
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -506,9 +700,13 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "slow") && argc == 4)
         return bench_slow(arg_count(argv[2]), (size_t)arg_count(argv[3]));
     if (!strcmp(mode, "forward") && argc == 4) return bench_forward(arg_count(argv[2]), argv[3]);
+    if (!strcmp(mode, "journal") && argc == 6)
+        return bench_journal(argv[2], atoi(argv[3]), arg_count(argv[4]), argv[5]);
+    if (!strcmp(mode, "verify") && argc == 4) return bench_verify(arg_count(argv[2]), argv[3]);
     fprintf(stderr,
             "usage: bench_capi append CAPACITY THREADS EVENTS | format EVENTS | query STORED |\n"
             "       document EVENTS | memory EVENTS | dispatch EVENTS | slow EVENTS QUEUE |\n"
-            "       forward EVENTS jsonl|syslog\n");
+            "       forward EVENTS jsonl|syslog | journal none|never|batch|always THREADS EVENTS DIR |\n"
+            "       verify EVENTS DIR\n");
     return 2;
 }

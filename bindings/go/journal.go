@@ -169,6 +169,7 @@ type JournalStats struct {
 	Epoch                 uint64 // the current epoch (the key that signs the next checkpoint)
 	RecoveredBytesDropped uint64 // bytes cut off as a torn tail when the journal was opened
 	Failing               bool   // the journal cannot write now (Log then fails with ErrIO)
+	Fsyncs                uint64 // fdatasync calls since the journal was opened (under FsyncAlways concurrent Log calls share one)
 }
 
 // JournalStats returns the counters of the logger's journal; an error
@@ -191,6 +192,7 @@ func (l *Logger) JournalStats() (JournalStats, error) {
 		Epoch:                 uint64(s.epoch),
 		RecoveredBytesDropped: uint64(s.recovered_bytes_dropped),
 		Failing:               s.failing != 0,
+		Fsyncs:                uint64(s.fsyncs),
 	}, nil
 }
 
@@ -263,6 +265,67 @@ func VerifyJournal(dir, anchor string) (Verdict, *JournalReport, error) {
 	var verdict C.uint32_t
 	var out *C.char
 	if err := callPath(dir, func() C.AuditStatus { return C.audit_journal_verify(cdir, canchor, &verdict, &out) }); err != nil {
+		return 0, nil, err
+	}
+	var report JournalReport
+	if err := json.Unmarshal([]byte(takeString(out)), &report); err != nil {
+		return 0, nil, &Error{Code: StatusPanic, Message: "the verification report is not valid JSON: " + err.Error()}
+	}
+	return Verdict(verdict), &report, nil
+}
+
+// ExportJournalProofs writes to path (atomically) a proof bundle of the sealed
+// events of the journal in dir that f selects (the same criteria as Query; a
+// zero Filter selects every event): the signed checkpoint chain and each
+// event with its inclusion proof. VerifyExport, or anyone holding the trust
+// anchor, checks it offline without the journal. It returns how many
+// selected events were left out because no checkpoint seals them yet. The
+// error matches ErrInvalidArgument (nothing sealed yet, or retention deleted
+// the first segments) or ErrIO (not a readable journal, path not writable).
+func ExportJournalProofs(dir string, f Filter, path string) (uint64, error) {
+	cdir, err := cString("dir", dir)
+	if err != nil {
+		return 0, err
+	}
+	cpath, err := cString("path", path)
+	if err != nil {
+		return 0, err
+	}
+	filter := C.audit_filter_new()
+	if filter == nil {
+		return 0, &Error{Code: StatusPanic, Message: "audit_filter_new failed"}
+	}
+	defer C.audit_filter_free(filter)
+	if err := f.apply(filter); err != nil {
+		return 0, err
+	}
+	var skipped C.uint64_t
+	if err := callPath(dir, func() C.AuditStatus {
+		return C.audit_journal_export_proofs(cdir, filter, cpath, nil, &skipped)
+	}); err != nil {
+		return 0, err
+	}
+	return uint64(skipped), nil
+}
+
+// VerifyExport verifies the proof bundle at path (from ExportJournalProofs or
+// `audit-logger export --proofs`) against the trust anchor alone, as
+// VerifyJournal does a journal; the report has no LogID or Segments, and a
+// finding's Segment names the part of the bundle. The error matches
+// ErrInvalidArgument (an unusable anchor, a file that is not a proof bundle)
+// or ErrIO (unreadable).
+func VerifyExport(path, anchor string) (Verdict, *JournalReport, error) {
+	cpath, err := cString("path", path)
+	if err != nil {
+		return 0, nil, err
+	}
+	canchor, err := cString("anchor", anchor)
+	if err != nil {
+		return 0, nil, err
+	}
+	var verdict C.uint32_t
+	var out *C.char
+	if err := callPath(path, func() C.AuditStatus { return C.audit_export_verify(cpath, canchor, &verdict, &out) }); err != nil {
 		return 0, nil, err
 	}
 	var report JournalReport

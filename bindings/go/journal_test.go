@@ -3,6 +3,7 @@ package auditlogger_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,8 @@ func TestJournalDurableReopenedLockedVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.DurableSeq < last || stats.WrittenSeq < last || stats.Failing || stats.RecoveredBytesDropped != 0 {
+	if stats.DurableSeq < last || stats.WrittenSeq < last || stats.Failing || stats.RecoveredBytesDropped != 0 ||
+		stats.Fsyncs == 0 || stats.Fsyncs > last {
 		t.Errorf("JournalStats = %+v after seq %d with FsyncAlways", stats, last)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "anchor.pub")); err != nil {
@@ -219,5 +221,52 @@ func TestJournalStatsWithoutJournalAndVerifyErrors(t *testing.T) {
 	var e *al.Error
 	if !errors.Is(err, al.ErrIO) || !errors.As(err, &e) || e.Path != missing {
 		t.Errorf("missing journal: %v; want ErrIO naming %s", err, missing)
+	}
+}
+
+func TestJournalExportWithProofsVerifiesOffline(t *testing.T) {
+	dir := t.TempDir()
+	l := newJournal(t, 10, al.JournalConfig{Dir: dir, Fsync: al.FsyncNever})
+	var bobSeq uint64
+	for i := 0; i < 12; i++ {
+		actor := "alice"
+		if i%3 == 0 {
+			actor = "bob"
+		}
+		seq := logAs(t, l, actor, fmt.Sprintf("doc:%02d", i))
+		if i == 6 {
+			bobSeq = seq
+		}
+	}
+	l.Close()
+	anchor := filepath.Join(dir, "anchor.pub")
+	bundle := filepath.Join(t.TempDir(), "bob.json")
+	skipped, err := al.ExportJournalProofs(dir, al.Filter{Actor: al.Ptr("bob")}, bundle)
+	if err != nil || skipped != 0 {
+		t.Fatalf("ExportJournalProofs = %d, %v", skipped, err)
+	}
+	verdict, report, err := al.VerifyExport(bundle, anchor)
+	if err != nil || verdict != al.VerdictValid || report.EventsVerified != 4 || len(report.Findings) != 0 {
+		t.Fatalf("VerifyExport = %v, %+v, %v", verdict, report, err)
+	}
+
+	data, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bundle, []byte(strings.Replace(string(data), "doc:06", "doc:07", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verdict, report, err = al.VerifyExport(bundle, anchor)
+	if err != nil || verdict != al.VerdictTampered || len(report.Findings) == 0 ||
+		report.Findings[0].Class != "modified" || report.Findings[0].Seq == nil || *report.Findings[0].Seq != bobSeq {
+		t.Fatalf("after changing doc:06: %v, %+v, %v", verdict, report, err)
+	}
+
+	if _, err := al.ExportJournalProofs(filepath.Join(dir, "missing"), al.Filter{}, bundle); !errors.Is(err, al.ErrIO) {
+		t.Errorf("export of a missing journal: %v, want ErrIO", err)
+	}
+	if _, _, err := al.VerifyExport(bundle, "not a key"); !errors.Is(err, al.ErrInvalidArgument) {
+		t.Errorf("bad anchor: %v, want ErrInvalidArgument", err)
 	}
 }

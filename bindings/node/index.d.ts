@@ -224,6 +224,8 @@ export interface JournalStats {
   recoveredBytesDropped: number;
   /** True while the journal cannot write (log() then throws). */
   failing: boolean;
+  /** fdatasync calls since the journal was opened (under fsync 'always', concurrent log() calls share one). */
+  fsyncs: number;
 }
 
 /** The verdict of verifyJournal. */
@@ -251,8 +253,9 @@ export interface JournalFinding {
 /** The library's verification report. */
 export interface JournalReport {
   verdict: JournalVerdict;
-  log_id: string;
-  segments: number;
+  /** The journal's id (absent in the report of verifyExport). */
+  log_id?: string;
+  segments?: number;
   events_verified: number;
   events_unsealed: number;
   checkpoints: number;
@@ -370,5 +373,18 @@ export declare function version(): string;
  * throws AuditError INVALID_ARGUMENT (anchor) or IO (not a readable journal).
  */
 export declare function verifyJournal(dir: string, anchor: string): { verdict: JournalVerdict; report: JournalReport };
+/**
+ * Writes to `path` a proof bundle of the sealed events of the journal in
+ * `dir` that `filter` selects ({} or omitted: every event); returns how many
+ * selected events were left out as not yet sealed. Throws AuditError
+ * INVALID_ARGUMENT (nothing sealed yet) or IO.
+ */
+export declare function exportJournalProofs(dir: string, filter: QueryFilter | undefined, path: string): number;
+/**
+ * Verifies a proof bundle offline against the trust anchor alone, as
+ * verifyJournal does a journal. Throws AuditError INVALID_ARGUMENT (anchor,
+ * not a bundle) or IO.
+ */
+export declare function verifyExport(path: string, anchor: string): { verdict: JournalVerdict; report: JournalReport };
 /** The path the native library is (or would be) loaded from. */
 export declare function libraryPath(): string;

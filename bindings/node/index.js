@@ -5,7 +5,7 @@ const { AuditLogger } = require('./lib/logger');
 const { AuditError, Status } = require('./lib/errors');
 const { Severity, SEVERITY_NAMES, severityValue } = require('./lib/severity');
 const { native, libraryPath } = require('./lib/native');
-const { Verdict, verifyJournal } = require('./lib/journal');
+const { Verdict, verifyJournal, exportJournalProofs, verifyExport } = require('./lib/journal');
 
 const { INFO, WARNING, ERROR, CRITICAL } = Severity;
 
@@ -35,6 +35,8 @@ module.exports = {
   CRITICAL,
   severityFromName,
   verifyJournal,
+  exportJournalProofs,
+  verifyExport,
   Verdict,
   version,
   libraryPath,

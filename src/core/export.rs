@@ -70,7 +70,12 @@ pub fn write_compact(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b",\"details\":");
     out.extend_from_slice(event.details().as_bytes());
     out.extend_from_slice(b",\"timestamp\":\"");
-    TimestampWriter::default().write(out, event.timestamp());
+    // Lines are written in time order (a journal, a forwarder), so the
+    // calendar part of the timestamp is reused from the thread's last line.
+    thread_local! {
+        static TIMESTAMPS: std::cell::RefCell<TimestampWriter> = Default::default();
+    }
+    TIMESTAMPS.with(|t| t.borrow_mut().write(out, event.timestamp()));
     out.extend_from_slice(b"\",\"seq\":");
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.push(b'}');

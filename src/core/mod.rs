@@ -6,6 +6,7 @@ mod error;
 mod event;
 mod export;
 mod file;
+pub(crate) use file::write_atomic;
 #[cfg(not(feature = "shuttle"))]
 mod fork;
 mod json;

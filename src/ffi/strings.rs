@@ -62,6 +62,29 @@ pub(crate) unsafe trait SizeTagged {
     const V1_SIZE: usize;
 }
 
+/// A size-tagged out-parameter: written only as far as the caller's struct
+/// reaches, so a caller built against an older, shorter version keeps working.
+pub(crate) struct SizedOut<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T: SizeTagged> SizedOut<T> {
+    /// Writes the fields of `value` that fit in the caller's `struct_size`.
+    pub(crate) fn set(self, value: T) {
+        let len = self.len.min(std::mem::size_of::<T>());
+        // SAFETY: `sized_out`'s caller vouches for `struct_size` writable
+        // bytes at `ptr`, and `len` is at most that.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (&value as *const T).cast::<u8>(),
+                self.ptr.cast::<u8>(),
+                len,
+            )
+        };
+    }
+}
+
 /// A required size-tagged out-parameter: checked to be at least the first
 /// version's size; the caller's `struct_size` is returned with it, to be
 /// written back.
@@ -71,8 +94,8 @@ pub(crate) unsafe trait SizeTagged {
 pub(crate) unsafe fn sized_out<T: SizeTagged>(
     ptr: *mut T,
     name: &str,
-) -> Result<(Out<T>, u64), Failure> {
-    let out = out(ptr, name)?;
+) -> Result<(SizedOut<T>, u64), Failure> {
+    out(ptr, name)?;
     let struct_size = ptr.cast::<u64>().read();
     let size = usize::try_from(struct_size).unwrap_or(usize::MAX);
     if size < T::V1_SIZE {
@@ -85,7 +108,7 @@ pub(crate) unsafe fn sized_out<T: SizeTagged>(
             ),
         ));
     }
-    Ok((out, struct_size))
+    Ok((SizedOut { ptr, len: size }, struct_size))
 }
 
 /// The body of every `audit_*_free`: NULL is a no-op, and a panic in `free`

@@ -10,7 +10,7 @@ use super::logger::share_handle;
 use super::status::{
     AuditStatus, Failure, AUDIT_ERR_INVALID_ARGUMENT, AUDIT_ERR_NOT_FOUND, AUDIT_ERR_TIMEOUT,
 };
-use super::strings::{arg, out, sized_out, Out, SizeTagged};
+use super::strings::{arg, out, sized_out, SizeTagged, SizedOut};
 use crate::core::{AuditLogger, Delivery, Event, Overflow, SubscriptionStats};
 
 /// Queue overflow policy: discard the oldest queued event; producers never wait.
@@ -65,7 +65,7 @@ unsafe impl SizeTagged for AuditSubscriptionStats {
 }
 
 /// A checked stats out-parameter and the caller's `struct_size`.
-type StatsOut = (Out<AuditSubscriptionStats>, u64);
+type StatsOut = (SizedOut<AuditSubscriptionStats>, u64);
 
 struct Foreign {
     callback: unsafe extern "C" fn(*mut c_void, *const Event) -> i32,

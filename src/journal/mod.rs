@@ -173,6 +173,8 @@ pub struct Journal {
     active: Option<Active>,
     /// Why the journal stopped writing, after a failed fsync.
     poisoned: Option<String>,
+    /// `fdatasync` calls made on segments by [`sync`](Self::sync).
+    fsyncs: u64,
 }
 
 impl fmt::Debug for Journal {
@@ -346,7 +348,18 @@ impl Journal {
         let Some(active) = self.active.as_mut() else {
             return Ok(());
         };
-        active.sync(&self.io).map_err(|f| self.failed(f))
+        let before = active.synced();
+        active.sync(&self.io).map_err(|f| self.failed(f))?;
+        if self.active.as_ref().is_some_and(|a| a.synced() != before) {
+            self.fsyncs += 1;
+        }
+        Ok(())
+    }
+
+    /// How many times [`sync`](Self::sync) has called `fdatasync` since the
+    /// journal was opened (a sync with nothing new to flush does not count).
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs
     }
 
     /// Where the next frame will start; `None` before the first segment.

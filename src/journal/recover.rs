@@ -527,6 +527,7 @@ pub(crate) fn open(dir: &Path, options: super::Options) -> Result<(super::Journa
             closed,
             active,
             poisoned: None,
+            fsyncs: 0,
         },
         recovery,
     ))

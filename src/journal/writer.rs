@@ -114,6 +114,9 @@ pub struct JournalStats {
     /// Why writing fails now (the disk is full, ...), if it does: new events
     /// are refused until a retry succeeds.
     pub failing: Option<String>,
+    /// `fdatasync` calls on segments since the journal was opened: under
+    /// `always`, concurrent producers share one (group commit).
+    pub fsyncs: u64,
 }
 
 /// What the producers and the writer share.
@@ -410,8 +413,9 @@ impl Thread {
                 line.clear();
                 write_compact(&mut line, &event);
                 // A frame the journal did not take is retried until it is.
-                let since = Instant::now();
+                let mut since = None;
                 while let Err(e) = self.disk.append(FrameKind::Event, &line) {
+                    let since = *since.get_or_insert_with(Instant::now);
                     if !self.disk_failing(e) || !self.retry(since) {
                         return;
                     }
@@ -487,6 +491,7 @@ impl Thread {
         let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         status.stats.failing = None;
         status.stats.written_seq = self.last_seq;
+        status.stats.fsyncs = self.disk.fsyncs();
         if sync {
             self.unsynced = 0;
             self.oldest_unsynced = None;
@@ -534,6 +539,7 @@ impl Thread {
                 status.stats.checkpoints += 1;
                 status.stats.epoch = self.keys.epoch();
                 status.stats.durable_seq = self.last_seq;
+                status.stats.fsyncs = self.disk.fsyncs();
                 drop(status);
                 self.shared.durable.notify_all();
                 true

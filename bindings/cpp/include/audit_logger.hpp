@@ -308,6 +308,31 @@ struct Filter {
   Filter& with_limit(std::size_t n) { limit = n; return *this; }
 };
 
+namespace detail {
+/// A C filter holding `filter`'s criteria.
+inline std::unique_ptr<AuditFilter, FilterFree> make_filter(const Filter& filter) {
+  std::unique_ptr<AuditFilter, FilterFree> f(audit_filter_new());
+  if (!f) throw Error::last(AUDIT_ERR_PANIC);
+  auto text = [&](AuditStatus (*set)(AuditFilter*, const char*), const std::optional<std::string>& v,
+                  const char* what) {
+    if (v) check(set(f.get(), c_string(*v, what).c_str()));
+  };
+  text(audit_filter_set_actor, filter.actor, "filter actor");
+  text(audit_filter_set_action, filter.action, "filter action");
+  text(audit_filter_set_resource, filter.resource, "filter resource");
+  text(audit_filter_set_outcome, filter.outcome, "filter outcome");
+  if (filter.min_severity)
+    check(audit_filter_set_min_severity(f.get(), static_cast<std::uint32_t>(*filter.min_severity)));
+  if (filter.max_severity)
+    check(audit_filter_set_max_severity(f.get(), static_cast<std::uint32_t>(*filter.max_severity)));
+  if (filter.since) check(audit_filter_set_since(f.get(), *filter.since));
+  if (filter.until) check(audit_filter_set_until(f.get(), *filter.until));
+  if (filter.after_seq) check(audit_filter_set_after_seq(f.get(), *filter.after_seq));
+  if (filter.limit) check(audit_filter_set_limit(f.get(), *filter.limit));
+  return f;
+}
+}  // namespace detail
+
 /// When a journal fsyncs what it writes (AUDIT_FSYNC_*).
 enum class Fsync : std::uint32_t {
   Never = AUDIT_FSYNC_NEVER,    ///< Written to the operating system, never fsynced by the library.
@@ -382,6 +407,7 @@ struct JournalStats {
   std::uint64_t epoch = 0;                    ///< The current epoch (the key that signs the next checkpoint).
   std::uint64_t recovered_bytes_dropped = 0;  ///< Bytes cut off as a torn tail when the journal was opened.
   bool failing = false;                       ///< The journal cannot write now (log() then throws IoError).
+  std::uint64_t fsyncs = 0;  ///< fdatasync calls since the journal was opened (under Fsync::Always concurrent log() calls share one).
 };
 
 /// The verdict of verify_journal() (AUDIT_VERIFY_*).
@@ -422,6 +448,40 @@ inline JournalVerification verify_journal(std::string_view dir, std::string_view
   std::uint32_t verdict = 0;
   char* report = nullptr;
   detail::check_path(audit_journal_verify(d.c_str(), a.c_str(), &verdict, &report), dir);
+  JournalVerification out;
+  out.verdict = static_cast<Verdict>(verdict);
+  out.report_json = detail::take_string(report);
+  return out;
+}
+
+/// Writes to `path` (atomically) a proof bundle of the sealed events of the
+/// journal in `dir` that `filter` selects (the default: every event): the
+/// signed checkpoint chain and each event with its inclusion proof, which
+/// verify_export() (or anyone holding the trust anchor) checks offline,
+/// without the journal. Returns how many selected events were left out
+/// because no checkpoint seals them yet. Throws Error
+/// (AUDIT_ERR_INVALID_ARGUMENT: nothing sealed yet, or retention deleted the
+/// first segments) or IoError (not a readable journal, `path` not writable).
+inline std::uint64_t export_journal_proofs(std::string_view dir, const Filter& filter, std::string_view path) {
+  const std::string d = detail::c_string(dir, "dir");
+  const std::string p = detail::c_string(path, "path");
+  auto f = detail::make_filter(filter);
+  std::uint64_t skipped = 0;
+  detail::check_path(audit_journal_export_proofs(d.c_str(), f.get(), p.c_str(), nullptr, &skipped), dir);
+  return skipped;
+}
+
+/// Verifies the proof bundle at `path` (from export_journal_proofs() or
+/// `audit-logger export --proofs`) against the trust anchor alone, as
+/// verify_journal() does a journal (the report has no "log_id" or
+/// "segments"). Throws Error (AUDIT_ERR_INVALID_ARGUMENT: an unusable anchor,
+/// a file that is not a proof bundle) or IoError (unreadable).
+inline JournalVerification verify_export(std::string_view path, std::string_view anchor) {
+  const std::string p = detail::c_string(path, "path");
+  const std::string a = detail::c_string(anchor, "anchor");
+  std::uint32_t verdict = 0;
+  char* report = nullptr;
+  detail::check_path(audit_export_verify(p.c_str(), a.c_str(), &verdict, &report), path);
   JournalVerification out;
   out.verdict = static_cast<Verdict>(verdict);
   out.report_json = detail::take_string(report);
@@ -729,7 +789,7 @@ class Logger {
 
   /// The events matching `filter`, oldest first (a snapshot).
   std::vector<Event> query(const Filter& filter = {}) const {
-    auto f = make_filter(filter);
+    auto f = detail::make_filter(filter);
     AuditEventList* list = nullptr;
     detail::check(audit_query(handle(), f.get(), &list));
     return events(list);
@@ -737,7 +797,7 @@ class Logger {
 
   /// Like query(), as a JSON document in the export format.
   std::string query_json(const Filter& filter = {}) const {
-    auto f = make_filter(filter);
+    auto f = detail::make_filter(filter);
     char* json = nullptr;
     detail::check(audit_query_json(handle(), f.get(), &json));
     return detail::take_string(json);
@@ -893,6 +953,7 @@ class Logger {
     out.epoch = raw.epoch;
     out.recovered_bytes_dropped = raw.recovered_bytes_dropped;
     out.failing = raw.failing != 0;
+    out.fsyncs = raw.fsyncs;
     return out;
   }
 
@@ -968,28 +1029,6 @@ class Logger {
   }
 
   std::uint64_t counter(std::uint64_t (*read)(const AuditLogger*)) const { return read(handle()); }
-
-  static std::unique_ptr<AuditFilter, detail::FilterFree> make_filter(const Filter& filter) {
-    std::unique_ptr<AuditFilter, detail::FilterFree> f(audit_filter_new());
-    if (!f) throw Error::last(AUDIT_ERR_PANIC);
-    auto text = [&](AuditStatus (*set)(AuditFilter*, const char*), const std::optional<std::string>& v,
-                    const char* what) {
-      if (v) detail::check(set(f.get(), detail::c_string(*v, what).c_str()));
-    };
-    text(audit_filter_set_actor, filter.actor, "filter actor");
-    text(audit_filter_set_action, filter.action, "filter action");
-    text(audit_filter_set_resource, filter.resource, "filter resource");
-    text(audit_filter_set_outcome, filter.outcome, "filter outcome");
-    if (filter.min_severity)
-      detail::check(audit_filter_set_min_severity(f.get(), static_cast<std::uint32_t>(*filter.min_severity)));
-    if (filter.max_severity)
-      detail::check(audit_filter_set_max_severity(f.get(), static_cast<std::uint32_t>(*filter.max_severity)));
-    if (filter.since) detail::check(audit_filter_set_since(f.get(), *filter.since));
-    if (filter.until) detail::check(audit_filter_set_until(f.get(), *filter.until));
-    if (filter.after_seq) detail::check(audit_filter_set_after_seq(f.get(), *filter.after_seq));
-    if (filter.limit) detail::check(audit_filter_set_limit(f.get(), *filter.limit));
-    return f;
-  }
 
   static std::vector<Event> events(AuditEventList* raw) {
     std::unique_ptr<AuditEventList, detail::ListFree> list(raw);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -85,6 +86,8 @@ TEST(Journal, DurableReopenedLockedVerified) {
     EXPECT_GE(stats.durable_seq, seq);
     EXPECT_GE(stats.written_seq, seq);
     EXPECT_FALSE(stats.failing);
+    EXPECT_GE(stats.fsyncs, 1u);
+    EXPECT_LE(stats.fsyncs, seq);
     EXPECT_EQ(stats.recovered_bytes_dropped, 0u);
     EXPECT_TRUE(fs::is_regular_file(dir.anchor()));
 
@@ -176,6 +179,48 @@ TEST(Journal, EverySettingIsPassedOn) {
     EXPECT_GE(log.journal_stats().checkpoints, 1u);
   }
   EXPECT_EQ(audit::verify_journal(dir.str(), dir.anchor()).verdict, Verdict::Valid);
+}
+
+TEST(Journal, ExportWithProofsVerifiesOfflineAndShowsAChange) {
+  TempDir dir("proofs");
+  std::uint64_t bob_seq = 0;
+  {
+    Logger log(Config{}.with_journal(Journal(dir.str()).with_fsync(Fsync::Never)));
+    for (int i = 0; i < 12; ++i) {
+      char resource[16];
+      std::snprintf(resource, sizeof resource, "doc:%02d", i);
+      const auto seq = log_as(log, i % 3 == 0 ? "bob" : "alice", resource);
+      if (i == 6) bob_seq = seq;
+    }
+  }
+  const std::string bundle = dir.str() + ".bob.json";
+  EXPECT_EQ(audit::export_journal_proofs(dir.str(), audit::Filter{}.with_actor("bob"), bundle), 0u);
+  const auto ok = audit::verify_export(bundle, dir.anchor());
+  EXPECT_EQ(ok.verdict, Verdict::Valid);
+  const auto good = nlohmann::json::parse(ok.report_json);
+  EXPECT_EQ(good["events_verified"], 4);
+  EXPECT_TRUE(good["findings"].empty());
+
+  std::string text;
+  {
+    std::ifstream in(bundle);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto at = text.find("doc:06");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 5] = '7';
+  std::ofstream(bundle, std::ios::trunc) << text;
+  const auto bad = audit::verify_export(bundle, dir.anchor());
+  EXPECT_EQ(bad.verdict, Verdict::Tampered);
+  const auto report = nlohmann::json::parse(bad.report_json);
+  ASSERT_FALSE(report["findings"].empty());
+  EXPECT_EQ(report["findings"][0]["class"], "modified");
+  EXPECT_EQ(report["findings"][0]["seq"], bob_seq);
+
+  EXPECT_EQ(status_of([&] { audit::export_journal_proofs((dir.path / "missing").string(), {}, bundle); }),
+            AUDIT_ERR_IO);
+  EXPECT_EQ(status_of([&] { audit::verify_export(bundle, "not a key!"); }), AUDIT_ERR_INVALID_ARGUMENT);
+  std::remove(bundle.c_str());
 }
 
 TEST(Journal, ConfigurationErrors) {

@@ -4,6 +4,7 @@
 const { native, koffi } = require('./native');
 const { AuditError, check, Status } = require('./errors');
 const { text, count } = require('./args');
+const { withFilter } = require('./filter');
 
 /** Fsync policies by name (AUDIT_FSYNC_*). */
 const FSYNC = Object.freeze({ never: 1, batch: 2, always: 3 });
@@ -113,6 +114,7 @@ function journalStats(lib, handle) {
     epoch: 0,
     recovered_bytes_dropped: 0,
     failing: 0,
+    fsyncs: 0,
   };
   check(lib, lib.audit_journal_stats(handle, stats));
   return {
@@ -122,6 +124,7 @@ function journalStats(lib, handle) {
     epoch: Number(stats.epoch),
     recoveredBytesDropped: Number(stats.recovered_bytes_dropped),
     failing: Number(stats.failing) !== 0,
+    fsyncs: Number(stats.fsyncs),
   };
 }
 
@@ -142,6 +145,54 @@ function verifyJournal(dir, anchor) {
     path: d,
     syscall: 'audit_journal_verify',
   });
+  return verification(lib, verdict, out);
+}
+
+/**
+ * Writes to `path` (atomically) a proof bundle of the sealed events of the
+ * journal in `dir` that `filter` selects (the keys of logger.query; {} selects
+ * every event): the signed checkpoint chain and each event with its inclusion
+ * proof, which verifyExport (or anyone with the trust anchor) checks offline.
+ * Returns how many selected events were left out because no checkpoint seals
+ * them yet. Throws AuditError INVALID_ARGUMENT (nothing sealed yet, or
+ * retention deleted the first segments) or IO (not a readable journal,
+ * `path` not writable).
+ */
+function exportJournalProofs(dir, filter, path) {
+  const lib = native();
+  const d = text('dir', dir);
+  const p = text('path', path);
+  const skipped = [0];
+  withFilter(lib, filter === undefined ? {} : filter, (handle) =>
+    check(lib, lib.audit_journal_export_proofs(d, handle, p, null, skipped), {
+      path: d,
+      syscall: 'audit_journal_export_proofs',
+    }),
+  );
+  return Number(skipped[0]);
+}
+
+/**
+ * Verifies the proof bundle at `path` (from exportJournalProofs or
+ * `audit-logger export --proofs`) against the trust anchor alone. Returns
+ * { verdict, report } as verifyJournal does (the report has no log_id or
+ * segments). Throws AuditError INVALID_ARGUMENT (an unusable anchor, a file
+ * that is not a proof bundle) or IO (unreadable).
+ */
+function verifyExport(path, anchor) {
+  const lib = native();
+  const p = text('path', path);
+  const verdict = [0];
+  const out = [null];
+  check(lib, lib.audit_export_verify(p, text('anchor', anchor), verdict, out), {
+    path: p,
+    syscall: 'audit_export_verify',
+  });
+  return verification(lib, verdict, out);
+}
+
+/** The { verdict, report } of a verifying call's outputs; frees the report. */
+function verification(lib, verdict, out) {
   let json;
   try {
     json = koffi.decode(out[0], 'char', -1);
@@ -151,4 +202,12 @@ function verifyJournal(dir, anchor) {
   return { verdict: VERDICTS[verdict[0]] || `unknown-${verdict[0]}`, report: JSON.parse(json) };
 }
 
-module.exports = { JOURNAL_KEYS, Verdict, configureJournal, journalStats, verifyJournal };
+module.exports = {
+  JOURNAL_KEYS,
+  Verdict,
+  configureJournal,
+  journalStats,
+  verifyJournal,
+  exportJournalProofs,
+  verifyExport,
+};

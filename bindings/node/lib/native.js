@@ -60,6 +60,7 @@ const AuditJournalStats = koffi.struct('AuditJournalStats', {
   epoch: 'uint64_t',
   recovered_bytes_dropped: 'uint64_t',
   failing: 'uint64_t',
+  fsyncs: 'uint64_t',
 });
 const AuditForwarderConfig = koffi.opaque('AuditForwarderConfig');
 const AuditForwarderStats = koffi.struct('AuditForwarderStats', {
@@ -115,6 +116,10 @@ const PROTOTYPES = [
 
   'uint32_t audit_journal_stats(const AuditLogger *logger, _Inout_ AuditJournalStats *stats)',
   'uint32_t audit_journal_verify(const char *dir, const char *anchor, _Out_ uint32_t *out_verdict, ' +
+    '_Out_ void **out_report_json)',
+  'uint32_t audit_journal_export_proofs(const char *dir, const AuditFilter *filter, const char *path, ' +
+    'void **out_json, _Out_ uint64_t *out_unsealed_skipped)',
+  'uint32_t audit_export_verify(const char *path, const char *anchor, _Out_ uint32_t *out_verdict, ' +
     '_Out_ void **out_report_json)',
 
   'uint32_t audit_forwarder_config_new_syslog(const char *address, _Out_ AuditForwarderConfig **out)',

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { AuditLogger, AuditError, Status, Verdict, verifyJournal } = require('..');
+const { AuditLogger, AuditError, Status, Verdict, verifyJournal, exportJournalProofs, verifyExport } = require('..');
 
 const SEGMENT = '00000000000000000001.seg';
 
@@ -38,6 +38,7 @@ test('journal: durable with fsync always, reopened, locked, verified', () => {
   assert.deepEqual(seqs, [1, 2, 3]);
   const stats = logger.journalStats();
   assert.ok(stats.durableSeq >= 3, `durableSeq ${stats.durableSeq}`);
+  assert.ok(stats.fsyncs >= 1 && stats.fsyncs <= 3, `fsyncs ${stats.fsyncs}`);
   assert.ok(stats.writtenSeq >= 3);
   assert.equal(stats.failing, false);
   assert.equal(stats.recoveredBytesDropped, 0);
@@ -161,4 +162,33 @@ test('journal: journalStats without a journal, verify errors', () => {
   new AuditLogger({ journal: dir }).close();
   assert.throws(() => verifyJournal(dir, 'not a key!'), isStatus(Status.INVALID_ARGUMENT));
   assert.throws(() => verifyJournal(path.join(dir, 'missing'), path.join(dir, 'anchor.pub')), isStatus(Status.IO));
+});
+
+test('journal: an export with proofs of a query result verifies offline; a changed event is found', () => {
+  const root = tempDir();
+  const dir = path.join(root, 'journal');
+  const logger = new AuditLogger({ capacity: 10, journal: dir, fsync: 'never' });
+  let bobSeq = 0;
+  for (let i = 0; i < 12; i++) {
+    const seq = logger.log({ actor: i % 3 === 0 ? 'bob' : 'alice', action: 'login', resource: `doc:${String(i).padStart(2, '0')}` });
+    if (i === 6) bobSeq = seq;
+  }
+  logger.close();
+  const anchor = path.join(dir, 'anchor.pub');
+  const bundle = path.join(root, 'bob.json');
+  assert.equal(exportJournalProofs(dir, { actor: 'bob' }, bundle), 0);
+  const ok = verifyExport(bundle, anchor);
+  assert.equal(ok.verdict, Verdict.VALID);
+  assert.equal(ok.report.events_verified, 4);
+  assert.deepEqual(ok.report.findings, []);
+
+  fs.writeFileSync(bundle, fs.readFileSync(bundle, 'utf8').replace('doc:06', 'doc:07'));
+  const bad = verifyExport(bundle, anchor);
+  assert.equal(bad.verdict, Verdict.TAMPERED);
+  assert.equal(bad.report.findings[0].class, 'modified');
+  assert.equal(bad.report.findings[0].seq, bobSeq);
+
+  assert.throws(() => exportJournalProofs(path.join(root, 'missing'), {}, bundle), isStatus(Status.IO));
+  assert.throws(() => exportJournalProofs(dir, { nope: 1 }, bundle), TypeError);
+  assert.throws(() => verifyExport(bundle, 'not a key'), isStatus(Status.INVALID_ARGUMENT));
 });

@@ -54,6 +54,8 @@ from .logger import (
     SubscriptionStats,
     Verdict,
     verify_journal,
+    export_journal_proofs,
+    verify_export,
 )
 
 __version__ = "0.1.0"
@@ -104,4 +106,6 @@ __all__ = [
     "io_error_class",
     "library_version",
     "verify_journal",
+    "export_journal_proofs",
+    "verify_export",
 ]

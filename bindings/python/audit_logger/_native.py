@@ -64,6 +64,7 @@ class JournalStatsStruct(Structure):
         ("epoch", c_uint64),
         ("recovered_bytes_dropped", c_uint64),
         ("failing", c_uint64),
+        ("fsyncs", c_uint64),
     ]
 
 
@@ -146,6 +147,8 @@ _SIGNATURES = {
     "audit_forwarder_stats": (_STATUS, [_P, c_uint32, POINTER(ForwarderStatsStruct)], False),
     "audit_forwarder_last_error": (_STATUS, [_P, c_uint32, _PP], False),
     "audit_forwarder_close": (_STATUS, [_P, c_uint32, c_uint32, POINTER(ForwarderReportStruct)], False),
+    "audit_journal_export_proofs": (_STATUS, [c_char_p, _P, c_char_p, _PP, POINTER(c_uint64)], False),
+    "audit_export_verify": (_STATUS, [c_char_p, c_char_p, POINTER(c_uint32), _PP], False),
     # logger
     "audit_logger_new": (_STATUS, [c_size_t, _PP], False),
     "audit_logger_new_with_config": (_STATUS, [_P, _PP], False),

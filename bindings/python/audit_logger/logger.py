@@ -96,6 +96,7 @@ class JournalStats:
     epoch: int  #: the current epoch (the key that signs the next checkpoint)
     recovered_bytes_dropped: int  #: bytes cut off as a torn tail when the journal was opened
     failing: bool  #: True while the journal cannot write (:meth:`AuditLogger.log` then fails)
+    fsyncs: int  #: fdatasync calls since the journal was opened (under ``always`` concurrent logs share one)
 
 
 class JournalVerification(NamedTuple):
@@ -210,6 +211,90 @@ def verify_journal(dir: PathLike, anchor: PathLike) -> JournalVerification:
     report = ctypes.c_void_p()
     _check(lib, lib.audit_journal_verify(d, a, ctypes.byref(verdict), ctypes.byref(report)),
            filename=os.fsdecode(dir))
+    text = _take_string(lib, report) if report.value else "{}"
+    return JournalVerification(Verdict(verdict.value), json.loads(text))
+
+
+_CRITERIA = ("actor", "action", "resource", "outcome", "min_severity", "max_severity",
+             "since", "until", "limit", "after_seq")
+
+
+def _with_filter(lib: _native.Library, criteria: Dict[str, Any], use: Any) -> None:
+    """Calls ``use`` with an AuditFilter made from the keyword criteria of
+    :meth:`AuditLogger.query` (unknown ones raise ``TypeError``), then frees it."""
+    unknown = set(criteria) - set(_CRITERIA)
+    if unknown:
+        raise TypeError(f"unknown query criterion {sorted(unknown)[0]!r}")
+    actor, action, resource, outcome = (criteria.get(k) for k in ("actor", "action", "resource", "outcome"))
+    min_severity, max_severity = criteria.get("min_severity"), criteria.get("max_severity")
+    since, until = criteria.get("since"), criteria.get("until")
+    limit, after_seq = criteria.get("limit"), criteria.get("after_seq")
+    setters: List[Tuple[Any, Any]] = []
+    for name, value in (("actor", actor), ("action", action),
+                        ("resource", resource), ("outcome", outcome)):
+        if value is not None:
+            setters.append((getattr(lib, f"audit_filter_set_{name}"), _text(value, name)))
+    if min_severity is not None:
+        setters.append((lib.audit_filter_set_min_severity, _severity(min_severity, "min_severity")))
+    if max_severity is not None:
+        setters.append((lib.audit_filter_set_max_severity, _severity(max_severity, "max_severity")))
+    for setter, value, name in ((lib.audit_filter_set_since, since, "since"),
+                                (lib.audit_filter_set_until, until, "until")):
+        if value is not None:
+            micros = to_micros(value, name)
+            if not -(2**63) <= micros < 2**63:
+                raise make_error(Status.INVALID_ARGUMENT, f"{name} is out of range")
+            setters.append((setter, micros))
+    if limit is not None:
+        setters.append((lib.audit_filter_set_limit, _count(limit, "limit", 2**63 - 1)))
+    if after_seq is not None:
+        setters.append((lib.audit_filter_set_after_seq, _count(after_seq, "after_seq")))
+
+
+    query_filter = lib.audit_filter_new()
+    try:
+        for setter, value in setters:
+            _check(lib, setter(query_filter, value))
+        use(query_filter)
+    finally:
+        lib.audit_filter_free(query_filter)
+
+
+def export_journal_proofs(dir: PathLike, path: PathLike, **criteria: Any) -> int:
+    """Writes to ``path`` (atomically) a proof bundle of the sealed events of
+    the journal in ``dir`` that the keyword criteria of :meth:`AuditLogger.query`
+    select (none: every event): the signed checkpoint chain and each event
+    with its inclusion proof, which :func:`verify_export` (or anyone holding
+    the trust anchor) checks offline, without the journal.
+
+    Returns how many selected events were left out because no checkpoint
+    seals them yet. Raises :class:`InvalidArgumentError` when nothing is
+    sealed yet (or retention deleted the first segments) and
+    :class:`AuditIOError` when ``dir`` is not a readable journal or ``path``
+    cannot be written.
+    """
+    lib = _native.library()
+    d, p = _path(dir, "dir"), _path(path, "path")
+    skipped = ctypes.c_uint64()
+    _with_filter(lib, criteria, lambda f: _check(
+        lib, lib.audit_journal_export_proofs(d, f, p, None, ctypes.byref(skipped)),
+        filename=os.fsdecode(dir)))
+    return skipped.value
+
+
+def verify_export(path: PathLike, anchor: PathLike) -> JournalVerification:
+    """Verifies the proof bundle at ``path`` (from :func:`export_journal_proofs`
+    or ``audit-logger export --proofs``) against the trust ``anchor`` alone, as
+    :func:`verify_journal` does a journal (the report has no ``log_id`` or
+    ``segments``). Raises :class:`InvalidArgumentError` for an unusable anchor
+    or a file that is not a proof bundle, :class:`AuditIOError` if unreadable.
+    """
+    lib = _native.library()
+    p, a = _path(path, "path"), _path(anchor, "anchor")
+    verdict = ctypes.c_uint32()
+    report = ctypes.c_void_p()
+    _check(lib, lib.audit_export_verify(p, a, ctypes.byref(verdict), ctypes.byref(report)),
+           filename=os.fsdecode(path))
     text = _take_string(lib, report) if report.value else "{}"
     return JournalVerification(Verdict(verdict.value), json.loads(text))
 
@@ -558,48 +643,11 @@ class AuditLogger:
             json_out=False,
         )
 
-    _CRITERIA = ("actor", "action", "resource", "outcome", "min_severity", "max_severity",
-                 "since", "until", "limit", "after_seq")
-
     def _query(self, criteria: Dict[str, Any], json_out: bool) -> Union[List[AuditEvent], str]:
-        unknown = set(criteria) - set(self._CRITERIA)
-        if unknown:
-            raise TypeError(f"unknown query criterion {sorted(unknown)[0]!r}")
-        actor, action, resource, outcome = (criteria.get(k) for k in ("actor", "action", "resource", "outcome"))
-        min_severity, max_severity = criteria.get("min_severity"), criteria.get("max_severity")
-        since, until = criteria.get("since"), criteria.get("until")
-        limit, after_seq = criteria.get("limit"), criteria.get("after_seq")
         lib = self._lib
-        setters: List[Tuple[Any, Any]] = []
-        for name, value in (("actor", actor), ("action", action),
-                            ("resource", resource), ("outcome", outcome)):
-            if value is not None:
-                setters.append((getattr(lib, f"audit_filter_set_{name}"), _text(value, name)))
-        if min_severity is not None:
-            setters.append((lib.audit_filter_set_min_severity, _severity(min_severity, "min_severity")))
-        if max_severity is not None:
-            setters.append((lib.audit_filter_set_max_severity, _severity(max_severity, "max_severity")))
-        for setter, value, name in ((lib.audit_filter_set_since, since, "since"),
-                                    (lib.audit_filter_set_until, until, "until")):
-            if value is not None:
-                micros = to_micros(value, name)
-                if not -(2**63) <= micros < 2**63:
-                    raise make_error(Status.INVALID_ARGUMENT, f"{name} is out of range")
-                setters.append((setter, micros))
-        if limit is not None:
-            setters.append((lib.audit_filter_set_limit, _count(limit, "limit", 2**63 - 1)))
-        if after_seq is not None:
-            setters.append((lib.audit_filter_set_after_seq, _count(after_seq, "after_seq")))
-
+        run = lib.audit_query_json if json_out else lib.audit_query
         handle = ctypes.c_void_p()
-        query_filter = lib.audit_filter_new()
-        try:
-            for setter, value in setters:
-                _check(lib, setter(query_filter, value))
-            run = lib.audit_query_json if json_out else lib.audit_query
-            _check(lib, run(self._h(), query_filter, ctypes.byref(handle)))
-        finally:
-            lib.audit_filter_free(query_filter)
+        _with_filter(lib, criteria, lambda f: _check(lib, run(self._h(), f, ctypes.byref(handle))))
         return _take_string(lib, handle) if json_out else _take_list(lib, handle)
 
     def recent(self, count: int = 20) -> List[AuditEvent]:
@@ -862,6 +910,7 @@ class AuditLogger:
             epoch=stats.epoch,
             recovered_bytes_dropped=stats.recovered_bytes_dropped,
             failing=bool(stats.failing),
+            fsyncs=stats.fsyncs,
         )
 
 

@@ -15,6 +15,8 @@ from audit_logger import (
     JournalStats,
     NotFoundError,
     Verdict,
+    export_journal_proofs,
+    verify_export,
     verify_journal,
 )
 
@@ -40,6 +42,7 @@ def test_durable_reopen_lock_and_verify(tmp_path: Path) -> None:
         assert isinstance(stats, JournalStats)
         assert stats.written_seq >= seqs[-1]
         assert stats.durable_seq >= seqs[-1]
+        assert 1 <= stats.fsyncs <= len(seqs)
         assert stats.failing is False
         assert stats.recovered_bytes_dropped == 0
 
@@ -141,3 +144,31 @@ def test_verify_errors(tmp_path: Path) -> None:
         verify_journal(tmp_path / "j", "not a key!")
     with pytest.raises(AuditIOError):
         verify_journal(tmp_path / "missing", tmp_path / "j" / "anchor.pub")
+
+
+def test_export_with_proofs_verifies_offline_and_shows_a_change(tmp_path: Path) -> None:
+    journal = tmp_path / "journal"
+    bob_seq = 0
+    with AuditLogger(capacity=10, journal=journal, fsync="never") as log:
+        for i in range(12):
+            seq = log.log("bob" if i % 3 == 0 else "alice", "login", f"doc:{i:02d}", "ok").seq
+            if i == 6:
+                bob_seq = seq
+    anchor = journal / "anchor.pub"
+    bundle = tmp_path / "bob.json"
+    assert export_journal_proofs(journal, bundle, actor="bob") == 0
+    ok = verify_export(bundle, anchor)
+    assert ok.verdict is Verdict.VALID
+    assert ok.report["events_verified"] == 4 and ok.findings == []
+
+    bundle.write_text(bundle.read_text().replace("doc:06", "doc:07", 1))
+    bad = verify_export(bundle, anchor)
+    assert bad.verdict is Verdict.TAMPERED
+    assert bad.findings[0]["class"] == "modified" and bad.findings[0]["seq"] == bob_seq
+
+    with pytest.raises(AuditIOError):
+        export_journal_proofs(tmp_path / "missing", bundle)
+    with pytest.raises(TypeError):
+        export_journal_proofs(journal, bundle, nope=1)
+    with pytest.raises(InvalidArgumentError):
+        verify_export(bundle, "not a key")

@@ -191,7 +191,8 @@ class AuditLogger
     with_handle { |handle| Error.check(Native.audit_journal_stats(handle, stats)) }
     Journal::Stats.new(written_seq: stats[:written_seq], durable_seq: stats[:durable_seq],
                        checkpoints: stats[:checkpoints], epoch: stats[:epoch],
-                       recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?)
+                       recovered_bytes_dropped: stats[:recovered_bytes_dropped], failing: !stats[:failing].zero?,
+                       fsyncs: stats[:fsyncs])
   end
 
   # Attaches a forwarder named `name` (1 to 64 of A-Z a-z 0-9 - _ .) and
@@ -261,6 +262,80 @@ class AuditLogger
     report = JSON.parse(Native.take_text(out.read_pointer))
     Journal::Verification.new(verdict: Journal::VERDICTS.fetch(verdict.read_uint32, :unknown), report: report)
   end
+
+  # Writes to `path` (atomically) a proof bundle of the sealed events of the
+  # journal in `dir` that the criteria of #query select (none: every event):
+  # the signed checkpoint chain and each event with its inclusion proof, which
+  # AuditLogger.verify_export (or anyone holding the trust anchor) checks
+  # offline, without the journal. Returns how many selected events were left
+  # out because no checkpoint seals them yet. Raises InvalidArgumentError
+  # when nothing is sealed yet (or retention deleted the first segments),
+  # IoError when `dir` is not a readable journal or `path` cannot be written.
+  def self.export_journal_proofs(dir, path, **filters)
+    dir = File.path(dir)
+    path = File.path(path)
+    skipped = FFI::MemoryPointer.new(:uint64)
+    with_filter(filters) do |filter|
+      Error.check(Native.audit_journal_export_proofs(Strings.c_string(dir, 'dir'), filter,
+                                                     Strings.c_string(path, 'path'), nil, skipped), path: dir)
+    end
+    skipped.read_uint64
+  end
+
+  # Verifies the proof bundle at `path` (from export_journal_proofs or
+  # `audit-logger export --proofs`) against the trust anchor alone, as
+  # verify_journal does a journal (the report has no "log_id" or "segments").
+  # Raises InvalidArgumentError for an unusable anchor or a file that is not
+  # a proof bundle, IoError when it cannot be read.
+  def self.verify_export(path, anchor)
+    path = File.path(path)
+    anchor = anchor.is_a?(String) ? anchor : File.path(anchor)
+    verdict = FFI::MemoryPointer.new(:uint32)
+    out = FFI::MemoryPointer.new(:pointer)
+    Error.check(Native.audit_export_verify(Strings.c_string(path, 'path'), Strings.c_string(anchor, 'anchor'),
+                                           verdict, out), path: path)
+    report = JSON.parse(Native.take_text(out.read_pointer))
+    Journal::Verification.new(verdict: Journal::VERDICTS.fetch(verdict.read_uint32, :unknown), report: report)
+  end
+
+  # An Integer >= 0, or TypeError / ArgumentError naming `name`.
+  def self.unsigned(value, name)
+    raise TypeError, "#{name} must be an Integer, not #{value.class}" unless value.is_a?(Integer)
+    raise ArgumentError, "#{name} must not be negative (got #{value})" if value.negative?
+
+    value
+  end
+
+  # Builds an AuditFilter from the criteria, yields it, and frees it.
+  def self.with_filter(filters)
+    unknown = filters.keys - FILTERS
+    raise ArgumentError, "unknown filter #{unknown.first.inspect} (known: #{FILTERS.join(', ')})" if unknown.any?
+
+    filter = Native.audit_filter_new
+    raise PanicError, 'audit_filter_new failed' if filter.null?
+
+    begin
+      filters.each { |key, value| Error.check(set_criterion(filter, key, value)) unless value.nil? }
+      yield filter
+    ensure
+      Native.audit_filter_free(filter)
+    end
+  end
+
+  def self.set_criterion(filter, key, value)
+    case key
+    when :actor, :action, :resource, :outcome
+      Native.public_send(:"audit_filter_set_#{key}", filter, Strings.c_string(value, key.to_s))
+    when :min_severity, :max_severity
+      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.severity_value(value))
+    when :since, :until
+      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.micros(value))
+    when :after_seq, :limit
+      Native.public_send(:"audit_filter_set_#{key}", filter, unsigned(value, key.to_s))
+    end
+  end
+
+  private_class_method :unsigned, :with_filter, :set_criterion
 
   # Calls the block (or `callable`) with each Event logged from now on. The
   # block may log to this logger and unsubscribe; if it raises a
@@ -485,39 +560,11 @@ class AuditLogger
   end
 
   def unsigned(value, name)
-    raise TypeError, "#{name} must be an Integer, not #{value.class}" unless value.is_a?(Integer)
-    raise ArgumentError, "#{name} must not be negative (got #{value})" if value.negative?
-
-    value
+    AuditLogger.send(:unsigned, value, name)
   end
 
-  # Builds an AuditFilter from the criteria, yields it, and frees it.
-  def with_filter(filters)
-    unknown = filters.keys - FILTERS
-    raise ArgumentError, "unknown filter #{unknown.first.inspect} (known: #{FILTERS.join(', ')})" if unknown.any?
-
-    filter = Native.audit_filter_new
-    raise PanicError, 'audit_filter_new failed' if filter.null?
-
-    begin
-      filters.each { |key, value| Error.check(set_criterion(filter, key, value)) unless value.nil? }
-      yield filter
-    ensure
-      Native.audit_filter_free(filter)
-    end
-  end
-
-  def set_criterion(filter, key, value)
-    case key
-    when :actor, :action, :resource, :outcome
-      Native.public_send(:"audit_filter_set_#{key}", filter, Strings.c_string(value, key.to_s))
-    when :min_severity, :max_severity
-      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.severity_value(value))
-    when :since, :until
-      Native.public_send(:"audit_filter_set_#{key}", filter, AuditLogger.micros(value))
-    when :after_seq, :limit
-      Native.public_send(:"audit_filter_set_#{key}", filter, unsigned(value, key.to_s))
-    end
+  def with_filter(filters, &block)
+    AuditLogger.send(:with_filter, filters, &block)
   end
 
   # Yields an out-pointer for an AuditEventList, then copies the list into

@@ -40,6 +40,7 @@ class JournalTest < Minitest::Test
     stats = logger.journal_stats
     assert_kind_of AuditLogger::Journal::Stats, stats
     assert_operator stats.durable_seq, :>=, 3
+    assert_includes 1..3, stats.fsyncs
     assert_operator stats.written_seq, :>=, 3
     refute stats.failing?
     assert_equal 0, stats.recovered_bytes_dropped
@@ -125,5 +126,33 @@ class JournalTest < Minitest::Test
     assert_raises(AuditLogger::IoError) do
       AuditLogger.verify_journal(File.join(@tmp, 'missing'), File.join(@tmp, 'anchor.pub'))
     end
+  end
+
+  def test_export_with_proofs_verifies_offline_and_shows_a_change
+    dir = File.join(@tmp, 'journal')
+    logger = AuditLogger.new(capacity: 10, journal: dir, fsync: :never)
+    bob_seq = nil
+    12.times do |i|
+      seq = event(logger, i % 3 == 0 ? 'bob' : 'alice', format('doc:%02d', i))
+      bob_seq = seq if i == 6
+    end
+    logger.close
+    anchor = File.join(dir, 'anchor.pub')
+    bundle = File.join(@tmp, 'bob.json')
+    assert_equal 0, AuditLogger.export_journal_proofs(dir, bundle, actor: 'bob')
+    ok = AuditLogger.verify_export(bundle, anchor)
+    assert ok.valid?
+    assert_equal 4, ok.report['events_verified']
+    assert_empty ok.findings
+
+    File.write(bundle, File.read(bundle).sub('doc:06', 'doc:07'))
+    bad = AuditLogger.verify_export(bundle, anchor)
+    assert bad.tampered?
+    assert_equal 'modified', bad.findings.first['class']
+    assert_equal bob_seq, bad.findings.first['seq']
+
+    assert_raises(AuditLogger::IoError) { AuditLogger.export_journal_proofs(File.join(@tmp, 'missing'), bundle) }
+    assert_raises(ArgumentError) { AuditLogger.export_journal_proofs(dir, bundle, nope: 1) }
+    assert_raises(AuditLogger::InvalidArgumentError) { AuditLogger.verify_export(bundle, 'not a key') }
   end
 end

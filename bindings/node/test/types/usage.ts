@@ -3,7 +3,7 @@
 import {
   AuditLogger, AuditError, AuditEvent, Severity, WARNING, Status, SEVERITY_NAMES,
   severityFromName, version, Unsubscribe, SubscriptionStats, QueryFilter, QueueOptions,
-  verifyJournal, Verdict, JournalStats, JournalVerdict,
+  verifyJournal, Verdict, JournalStats, JournalVerdict, exportJournalProofs, verifyExport,
 } from '../..';
 
 const logger = new AuditLogger({ capacity: 100, maxFieldBytes: 1024 });
@@ -97,6 +97,12 @@ const tampered: boolean = verdict === Verdict.TAMPERED && checked.report.finding
 // @ts-expect-error unknown fsync policy
 new AuditLogger({ journal: '/tmp/j', fsync: 'sometimes' });
 void tampered;
+const skipped: number = exportJournalProofs('/tmp/j', { actor: 'alice', limit: 50 }, '/tmp/j.proofs.json');
+const offline: JournalVerdict = verifyExport('/tmp/j.proofs.json', '/tmp/j/anchor.pub').verdict;
+void skipped;
+void offline;
+// @ts-expect-error the filter has no such key
+exportJournalProofs('/tmp/j', { nope: 1 }, '/tmp/out.json');
 journaled.close();
 
 logger.close();

@@ -12,8 +12,9 @@ class AuditLogger
     # A journal's counters: the newest seq handed to the OS and the newest
     # known to be on disk, checkpoints sealed since the logger was made, the
     # current epoch, bytes cut off as a torn tail at open, and whether the
-    # journal cannot write now (#log then raises).
-    Stats = Struct.new(:written_seq, :durable_seq, :checkpoints, :epoch, :recovered_bytes_dropped, :failing,
+    # journal cannot write now (#log then raises), and the fdatasync calls
+    # since it was opened (under fsync :always concurrent #log calls share one).
+    Stats = Struct.new(:written_seq, :durable_seq, :checkpoints, :epoch, :recovered_bytes_dropped, :failing, :fsyncs,
                        keyword_init: true) do
       alias_method :failing?, :failing
     end

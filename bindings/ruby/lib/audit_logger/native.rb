@@ -95,7 +95,8 @@ class AuditLogger
              :checkpoints, :uint64,
              :epoch, :uint64,
              :recovered_bytes_dropped, :uint64,
-             :failing, :uint64
+             :failing, :uint64,
+             :fsyncs, :uint64
     end
 
     # struct AuditForwarderStats (size-tagged: struct_size is set before the call).
@@ -150,6 +151,8 @@ class AuditLogger
     # The journal: file I/O, so the GVL is released.
     attach_function :audit_journal_stats, %i[logger pointer], :status, blocking: true
     attach_function :audit_journal_verify, %i[pointer pointer pointer pointer], :status, blocking: true
+    attach_function :audit_journal_export_proofs, %i[pointer pointer pointer pointer pointer], :status, blocking: true
+    attach_function :audit_export_verify, %i[pointer pointer pointer pointer], :status, blocking: true
 
     # Forwarders: configuration builders, then attaching, stats and closing
     # (which take locks or wait, so the GVL is released).
