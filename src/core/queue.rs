@@ -103,30 +103,35 @@ impl Queue {
         DRAINING.with(|d| d.get()) != 0
     }
 
-    /// For [`Overflow::Block`]: waits until `deadline` for a free place and
-    /// promises it to the caller, who must then [`push`](Self::push) with
-    /// `reserved`. The consumer itself never waits (it would wait for itself):
-    /// it gets a place only if one is free now. `false`: no place (the event
-    /// will be counted as dropped), or the queue is closed.
-    pub(crate) fn reserve(&self, deadline: Instant) -> bool {
+    /// For [`Overflow::Block`]: waits until `deadline` for `want` free places
+    /// (at most the capacity) and promises them to the caller, who must then
+    /// [`push`](Self::push) that many events with `reserved`. Returns how many
+    /// places it got: fewer than asked if the deadline passed first (the
+    /// events without one may be dropped), 0 if the queue is closed. The
+    /// consumer itself never waits (it would wait for itself): it gets only
+    /// the places free now.
+    pub(crate) fn reserve(&self, want: usize, deadline: Instant) -> usize {
+        let want = want.min(self.capacity);
         let own = self.on_own_thread();
         let mut state = self.state.lock();
-        while !state.closed && state.events.len() + state.reserved >= self.capacity {
-            if own {
-                return false;
+        let mut got = 0;
+        let mut timed_out = false;
+        loop {
+            if state.closed {
+                state.reserved -= got;
+                return 0;
+            }
+            let used = (state.events.len() + state.reserved).min(self.capacity);
+            let take = (self.capacity - used).min(want - got);
+            state.reserved += take;
+            got += take;
+            if got == want || own || timed_out {
+                return got;
             }
             state.waiting += 1;
-            let timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
+            timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
             state.waiting -= 1;
-            if timed_out {
-                break;
-            }
         }
-        if state.closed || state.events.len() + state.reserved >= self.capacity {
-            return false;
-        }
-        state.reserved += 1;
-        true
     }
 
     /// Queues `event` (called in sequence order, under the logger's lock; it
