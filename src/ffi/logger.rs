@@ -139,7 +139,7 @@ pub unsafe extern "C" fn audit_log(
             severity,
             details_json,
         };
-        let seq = logger.log(&event.to_new()?)?;
+        let seq = logger.log(&event.as_new()?)?;
         if let Some(out_seq) = out_seq.as_mut() {
             *out_seq = seq;
         }
@@ -171,7 +171,7 @@ impl AuditNewEvent {
     ///
     /// # Safety
     /// The strings are NULL or NUL-terminated and live for `'a`.
-    unsafe fn to_new<'a>(&self) -> Result<NewEvent<'a>, Failure> {
+    unsafe fn as_new<'a>(&self) -> Result<NewEvent<'a>, Failure> {
         Ok(NewEvent {
             actor: str_arg(self.actor, "actor")?,
             action: str_arg(self.action, "action")?,
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn audit_log_batch(
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                e.to_new().map_err(|f| Failure {
+                e.as_new().map_err(|f| Failure {
                     message: format!("event {i}: {}", f.message),
                     ..f
                 })
