@@ -137,14 +137,13 @@ impl AuditLogger {
             return Ok(0);
         }
         let config = &self.shared.config;
-        let built = events
-            .iter()
-            .enumerate()
-            .map(|(i, new)| {
+        let mut built = Vec::with_capacity(events.len());
+        for (i, new) in events.iter().enumerate() {
+            built.push(
                 Event::build(new, config)
-                    .map_err(|e| Error::new(e.kind(), format!("event {i}: {}", e.message())))
-            })
-            .collect::<Result<Vec<Event>>>()?;
+                    .map_err(|e| Error::new(e.kind(), format!("event {i}: {}", e.message())))?,
+            );
+        }
         let severity = events.iter().map(|e| e.severity).max().expect("not empty");
         self.append(built, severity)
     }
@@ -193,7 +192,7 @@ impl AuditLogger {
         // The first evicted event, and in a batch the others: released after
         // the lock.
         let mut evicted = None;
-        let mut more_evicted = Vec::new();
+        let mut more_evicted = Vec::with_capacity(n - 1);
         // The clock is read before the lock, which then holds only for the
         // slot writes and the handoff; the ring keeps timestamps in sequence order.
         let clock = now_micros();

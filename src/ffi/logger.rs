@@ -220,16 +220,13 @@ pub unsafe extern "C" fn audit_log_batch(
             0 => &[][..],
             _ => std::slice::from_raw_parts(arg(events, "events")?, count),
         };
-        let batch = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                e.as_new().map_err(|f| Failure {
-                    message: format!("event {i}: {}", f.message),
-                    ..f
-                })
-            })
-            .collect::<Result<Vec<_>, Failure>>()?;
+        let mut batch = Vec::with_capacity(count);
+        for (i, e) in events.iter().enumerate() {
+            batch.push(e.as_new().map_err(|f| Failure {
+                message: format!("event {i}: {}", f.message),
+                ..f
+            })?);
+        }
         let first = logger.log_batch(&batch)?;
         if let Some(out_first_seq) = out_first_seq.as_mut() {
             *out_first_seq = first;
