@@ -105,28 +105,26 @@ impl Queue {
 
     /// For [`Overflow::Block`]: waits until `deadline` for `want` free places
     /// (at most the capacity) and promises them to the caller, who must then
-    /// [`push`](Self::push) that many events with `reserved`. Returns how many
-    /// places it got: fewer than asked if the deadline passed first (the
-    /// events without one may be dropped), 0 if the queue is closed. The
-    /// consumer itself never waits (it would wait for itself): it gets only
-    /// the places free now.
+    /// [`push`](Self::push) that many events with `reserved`. Places are taken
+    /// all at once, never held while waiting for more (two producers each
+    /// holding part of what they need would wait for each other). Returns how
+    /// many places it got: at the deadline, whatever is free then (the events
+    /// without a place may be dropped); 0 if the queue is closed. The consumer
+    /// itself never waits (it would wait for itself): it gets the places free now.
     pub(crate) fn reserve(&self, want: usize, deadline: Instant) -> usize {
         let want = want.min(self.capacity);
         let own = self.on_own_thread();
         let mut state = self.state.lock();
-        let mut got = 0;
         let mut timed_out = false;
         loop {
             if state.closed {
-                state.reserved -= got;
                 return 0;
             }
-            let used = (state.events.len() + state.reserved).min(self.capacity);
-            let take = (self.capacity - used).min(want - got);
-            state.reserved += take;
-            got += take;
-            if got == want || own || timed_out {
-                return got;
+            let free = self.capacity - (state.events.len() + state.reserved).min(self.capacity);
+            if free >= want || own || timed_out {
+                let take = free.min(want);
+                state.reserved += take;
+                return take;
             }
             state.waiting += 1;
             timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
