@@ -59,6 +59,7 @@ FULL = {
     "journal_events": 1_000_000,
     "always_events": 4_000,
     "verify_events": 1_000_000,
+    "batch": 64,
     "timeout": 600,
 }
 QUICK = {
@@ -74,6 +75,7 @@ QUICK = {
     "journal_events": 20_000,
     "always_events": 200,
     "verify_events": 10_000,
+    "batch": 64,
     "timeout": 60,
 }
 
@@ -178,6 +180,7 @@ def plan(cfg, peers, journal_dir, only_journal=False):
         ("ours", ["forward", cfg["events"], "jsonl"]),
         ("ours", ["forward", cfg["events"], "syslog"]),
     ]
+    jobs += append_path_jobs(cfg)
     for cap, _ in capacities(cfg):
         if cap in cfg["ref_append"]:
             jobs.append(("reference", ["append", cap, cfg["ref_append"][cap]]))
@@ -185,6 +188,84 @@ def plan(cfg, peers, journal_dir, only_journal=False):
              ("reference", ["export", cfg["ref_export"]])]
     return ([(peer, [str(a) for a in args]) for peer, args in jobs if peer in peers]
             + journal_jobs(cfg, journal_dir))
+
+
+# ---- the append path: library cost, preformatted, threads, batch --------------
+
+
+def append_path_jobs(cfg):
+    """The jobs behind append_path_rows (the 1- and 2-thread appends at 5000
+    are in plan already)."""
+    return [
+        ("ours", ["append", 5000, 4, cfg["events"]]),
+        ("spdlog", ["append", 5000, 4, cfg["events"]]),
+        ("ours", ["preformatted", 5000, cfg["events"]]),
+        ("spdlog", ["preformatted", 5000, cfg["events"]]),
+        ("ours", ["batch", cfg["batch"], cfg["events"]]),
+    ]
+
+
+def append_path_rows(res, cfg, quick):
+    """(target, ours, peer, ratio, goal, status) for the append path at capacity
+    5000: the library's own cost, the preformatted variant, 2 and 4 producer
+    threads (pinned to cores where allowed; CPU time per event shown, which
+    does not hide contention) and audit_log_batch."""
+    rows = []
+
+    def append(peer, field, threads=1):
+        return res.median(peer, "append", field, capacity=5000, threads=threads)
+
+    def status(ok):
+        if ok is None:
+            return "n/a"
+        return "(quick)" if quick else ("met" if ok else "missed")
+
+    def row(target, ours, peer, r, goal, test):
+        rows.append((target, ours, peer, fmt_ratio(r), goal,
+                     status(None if r is None else test(r))))
+
+    def cost(peer):
+        total, caller = append(peer, "cpu_ns_per_event"), res.median(peer, "format", "cpu_ns_per_event")
+        return None if total is None or caller is None else total - caller
+
+    r = ratio(cost("ours"), cost("spdlog"))
+    row("library cost per event, 1 thread (append CPU ns minus the caller's formatting, "
+        "same run): ours / spdlog", fmt(cost("ours"), "ns"), fmt(cost("spdlog"), "ns"), r,
+        "<= 1x", lambda x: x <= 1)
+
+    def pre(peer, field):
+        return res.median(peer, "preformatted", field, capacity=5000)
+
+    r = ratio(pre("ours", "events_per_s"), pre("spdlog", "events_per_s"))
+    row("append, fields preformatted (no snprintf in the loop), 1 thread: ours / spdlog",
+        f"{fmt(pre('ours', 'events_per_s'), 'ev/s')} (CPU {fmt(pre('ours', 'cpu_ns_per_event'))} ns)",
+        f"{fmt(pre('spdlog', 'events_per_s'), 'ev/s')} (CPU {fmt(pre('spdlog', 'cpu_ns_per_event'))} ns)",
+        r, ">= 1x", lambda x: x >= 1)
+
+    def threads(peer, t):
+        return (f"{fmt(append(peer, 'events_per_s', t), 'ev/s')} "
+                f"(CPU {fmt(append(peer, 'cpu_ns_per_event', t))} ns/ev)")
+
+    r = ratio(append("ours", "events_per_s", 2), append("ours", "events_per_s", 1))
+    row("append, 2 producer threads aggregate / 1 thread (ours)", threads("ours", 2),
+        threads("ours", 1), r, ">= 1.8x", lambda x: x >= 1.8)
+    r = ratio(append("ours", "events_per_s", 2), append("spdlog", "events_per_s", 2))
+    row("append, 2 producer threads: ours / spdlog", threads("ours", 2), threads("spdlog", 2),
+        r, ">= 2x", lambda x: x >= 2)
+    r = ratio(append("ours", "events_per_s", 4), append("ours", "events_per_s", 2))
+    row("append, 4 producer threads / 2 threads (ours; spdlog 4 threads in the peer column)",
+        threads("ours", 4), threads("spdlog", 4), r, ">= 1x", lambda x: x >= 1)
+
+    b = cfg["batch"]
+    per_call = res.median("ours", "batch", "per_call_events_per_s", batch=b)
+    batched = res.median("ours", "batch", "batch_events_per_s", batch=b)
+    cpu_call = res.median("ours", "batch", "cpu_per_call_ns", batch=b)
+    cpu_batch = res.median("ours", "batch", "cpu_batch_ns", batch=b)
+    row(f"audit_log_batch of {b} / audit_log per event (typical events, formatting included)",
+        f"{fmt(batched, 'ev/s')} (CPU {fmt(cpu_batch)} ns/ev)",
+        f"{fmt(per_call, 'ev/s')} (CPU {fmt(cpu_call)} ns/ev)", ratio(batched, per_call),
+        ">= 2x", lambda x: x >= 2)
+    return rows
 
 
 def run_job(peers, peer, args, timeout):
@@ -584,6 +665,8 @@ def main():
     if not args.only_journal:
         print("## Targets\n")
         print(markdown(header, target_rows(res, cfg, args.quick)))
+        print("\n## The append path (capacity 5000)\n")
+        print(markdown(header, append_path_rows(res, cfg, args.quick)))
     print("\n## Journal and seal\n")
     print(f"Journal directories under {journal_dir.parent}, filesystem "
           f"{filesystem(journal_dir.parent)}; default journal settings (batch: 1,000 events "

@@ -23,6 +23,9 @@
  *                                                the new directory DIR, then time
  *                                                audit_journal_verify on it, and reading its
  *                                                files with O_DIRECT (the disk's own speed)
+ *   bench_capi batch    BATCH EVENTS             audit_log per event against audit_log_batch of
+ *                                                BATCH events, in alternating rounds
+ *   bench_capi preformatted CAPACITY EVENTS      append from fields formatted before the timed loop
  *
  * Each run prints one JSON object per line on stdout (the driver bench/compare.py
  * reads them); "case" names the measurement. Timings are wall-clock
@@ -43,6 +46,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,10 +154,32 @@ typedef struct {
     AuditLogger *log;
     pthread_barrier_t *start;
     uint64_t first, count;
+    int pin; /* CPU index to pin to, or -1 */
 } Producer;
+
+/* Pins the calling thread to CPU `index` modulo the CPUs this process may
+ * use, so that producers run on different cores at once; where pinning is
+ * not allowed the scheduler decides. */
+static void pin_to_cpu(int index) {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+    int n = CPU_COUNT(&allowed);
+    if (n < 2) return;
+    int want = index % n;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &allowed) && want-- == 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            (void)sched_setaffinity(0, sizeof one, &one);
+            return;
+        }
+    }
+}
 
 static void *produce(void *arg) {
     Producer *p = arg;
+    if (p->pin >= 0) pin_to_cpu(p->pin);
     pthread_barrier_wait(p->start);
     log_range(p->log, p->first, p->count);
     return NULL;
@@ -175,7 +201,7 @@ static int bench_append(size_t capacity, int threads, uint64_t events) {
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
     uint64_t per = events / (uint64_t)threads;
     for (int i = 0; i < threads; i++) {
-        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per};
+        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, threads > 1 ? i : -1};
         if (pthread_create(&tid[i], NULL, produce, &p[i]) != 0) return 1;
     }
     double c0 = cpu_s(), t0 = now_s();
@@ -570,7 +596,7 @@ static int bench_journal(const char *policy_name, int threads, uint64_t events, 
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
     uint64_t per = events / (uint64_t)threads;
     for (int i = 0; i < threads; i++) {
-        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per};
+        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, -1};
         if (pthread_create(&tid[i], NULL, produce, &p[i]) != 0) return 1;
     }
     double c0 = cpu_s(), t0 = now_s();
@@ -686,6 +712,95 @@ static int bench_verify(uint64_t events, const char *dir) {
     return 0;
 }
 
+/* ---- batch -------------------------------------------------------------------- */
+
+/* The typical events first .. first+count-1 logged with audit_log_batch in
+ * batches of `batch` (fields formatted as for audit_log). */
+static void log_batches(AuditLogger *log, uint64_t first, uint64_t count, size_t batch) {
+    Typical t[256];
+    AuditNewEvent events[256];
+    for (uint64_t n = first; n < first + count;) {
+        size_t k = 0;
+        for (; k < batch && n < first + count; k++, n++) {
+            typical_fill(&t[k], n);
+            events[k] = (AuditNewEvent){t[k].actor, "user.delete", t[k].resource, "success",
+                                        AUDIT_SEVERITY_WARNING, t[k].details};
+        }
+        CHECK(audit_log_batch(log, events, k, NULL));
+    }
+}
+
+/* audit_log per event against audit_log_batch of `batch` events, on two
+ * full rings of 5000, in alternating rounds (drift on a shared machine hits
+ * both alike); medians of the rounds, wall and thread CPU time. */
+static int bench_batch(size_t batch, uint64_t events) {
+    enum { ROUNDS = 15 };
+    if (batch < 1 || batch > 256) return 2;
+    AuditLogger *single = new_logger(5000), *batched = new_logger(5000);
+    log_range(single, 0, 5000);
+    log_batches(batched, 0, 5000, batch);
+    uint64_t per_round = events / ROUNDS;
+    if (per_round < batch) per_round = batch;
+    double wall[2][ROUNDS], cpu[2][ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        uint64_t first = 5000 + (uint64_t)r * per_round;
+        for (int k = 0; k < 2; k++) {
+            double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t0 = now_s();
+            if (k == 0)
+                log_range(single, first, per_round);
+            else
+                log_batches(batched, first, per_round, batch);
+            wall[k][r] = (now_s() - t0) * 1e9 / per_round;
+            cpu[k][r] = (clock_s(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / per_round;
+        }
+    }
+    uint64_t total = 5000 + per_round * ROUNDS;
+    if (audit_logger_appended(single) != total || audit_logger_appended(batched) != total) {
+        fprintf(stderr, "bench_capi: batch counts do not add up\n");
+        return 1;
+    }
+    double ns_single = median(wall[0], ROUNDS), ns_batch = median(wall[1], ROUNDS);
+    printf("{\"case\":\"batch\",\"batch\":%zu,\"events\":%" PRIu64 ",\"per_call_ns\":%.1f,"
+           "\"batch_ns\":%.1f,\"per_call_events_per_s\":%.1f,\"batch_events_per_s\":%.1f,"
+           "\"cpu_per_call_ns\":%.1f,\"cpu_batch_ns\":%.1f}\n",
+           batch, per_round * ROUNDS, ns_single, ns_batch, 1e9 / ns_single, 1e9 / ns_batch,
+           median(cpu[0], ROUNDS), median(cpu[1], ROUNDS));
+    audit_logger_free(single);
+    audit_logger_free(batched);
+    return 0;
+}
+
+/* ---- preformatted ------------------------------------------------------------- */
+
+/* Append on a full ring of `capacity` with the fields formatted before the
+ * timed loop (a pool of 1024 typical events, reused in turn): the library's
+ * own cost, without the caller's snprintf. */
+static int bench_preformatted(size_t capacity, uint64_t events) {
+    enum { POOL = 1024 };
+    static Typical pool[POOL];
+    for (uint64_t n = 0; n < POOL; n++) typical_fill(&pool[n], n);
+    AuditLogger *log = new_logger(capacity);
+    log_range(log, 0, capacity);
+    double c0 = cpu_s(), t0 = now_s();
+    for (uint64_t n = 0; n < events; n++) {
+        const Typical *t = &pool[n % POOL];
+        AuditStatus st = audit_log(log, t->actor, "user.delete", t->resource, "success",
+                                   AUDIT_SEVERITY_WARNING, t->details, NULL);
+        if (st != AUDIT_OK) die("audit_log", st);
+    }
+    double secs = now_s() - t0, cpu = cpu_s() - c0;
+    if (audit_logger_appended(log) != capacity + events) {
+        fprintf(stderr, "bench_capi: appended mismatch\n");
+        return 1;
+    }
+    printf("{\"case\":\"preformatted\",\"capacity\":%zu,\"events\":%" PRIu64
+           ",\"seconds\":%.6f,\"events_per_s\":%.1f,\"ns_per_event\":%.1f,"
+           "\"cpu_ns_per_event\":%.1f}\n",
+           capacity, events, secs, events / secs, secs * 1e9 / events, cpu * 1e9 / events);
+    audit_logger_free(log);
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -703,10 +818,14 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "journal") && argc == 6)
         return bench_journal(argv[2], atoi(argv[3]), arg_count(argv[4]), argv[5]);
     if (!strcmp(mode, "verify") && argc == 4) return bench_verify(arg_count(argv[2]), argv[3]);
+    if (!strcmp(mode, "batch") && argc == 4)
+        return bench_batch((size_t)arg_count(argv[2]), arg_count(argv[3]));
+    if (!strcmp(mode, "preformatted") && argc == 4)
+        return bench_preformatted((size_t)arg_count(argv[2]), arg_count(argv[3]));
     fprintf(stderr,
             "usage: bench_capi append CAPACITY THREADS EVENTS | format EVENTS | query STORED |\n"
             "       document EVENTS | memory EVENTS | dispatch EVENTS | slow EVENTS QUEUE |\n"
-            "       forward EVENTS jsonl|syslog | journal none|never|batch|always THREADS EVENTS DIR |\n"
-            "       verify EVENTS DIR\n");
+            "       batch BATCH EVENTS | preformatted CAPACITY EVENTS | forward EVENTS jsonl|syslog |\n"
+            "       journal none|never|batch|always THREADS EVENTS DIR | verify EVENTS DIR\n");
     return 2;
 }

@@ -313,3 +313,49 @@ func TestNewWithConfig(t *testing.T) {
 		t.Errorf("capacity %d count %d evicted %d", l.Capacity(), l.Count(), l.Evicted())
 	}
 }
+
+func TestLogBatch(t *testing.T) {
+	l := newLogger(t, 100)
+	mustLog(t, l, "before")
+	entries := []al.Entry{
+		{Actor: "a", Action: "login", Severity: al.SeverityInfo, Details: map[string]any{"k": 1}},
+		{Actor: "b", Severity: al.SeverityCritical},
+		{Actor: "c", Severity: al.SeverityInfo, Details: `{"n": [1, 2]}`},
+	}
+	first, err := l.LogBatch(entries)
+	if err != nil || first != 2 {
+		t.Fatalf("LogBatch = %d, %v; want 2, nil", first, err)
+	}
+	var stamps []time.Time
+	for i, want := range []string{"a", "b", "c"} {
+		e, err := l.Get(first + uint64(i))
+		if err != nil || e.Actor != want {
+			t.Fatalf("Get(%d) = %+v, %v; want actor %q", first+uint64(i), e, err, want)
+		}
+		stamps = append(stamps, e.Timestamp)
+	}
+	if !stamps[0].Equal(stamps[1]) || !stamps[1].Equal(stamps[2]) {
+		t.Errorf("timestamps %v differ within a batch", stamps)
+	}
+	if e, _ := l.Get(4); string(e.Details) != `{"n":[1,2]}` {
+		t.Errorf("details = %s", e.Details)
+	}
+	if e, _ := l.Get(3); e.Severity != al.SeverityCritical {
+		t.Errorf("severity = %v", e.Severity)
+	}
+	if first, err := l.LogBatch(nil); err != nil || first != 0 {
+		t.Errorf("LogBatch(nil) = %d, %v; want 0, nil", first, err)
+	}
+	// All or nothing, the index named: by the library and by the binding.
+	bad := []al.Entry{{Actor: "ok", Severity: al.SeverityInfo}, {Actor: "ok", Severity: al.SeverityInfo}, {Actor: "x", Severity: al.SeverityInfo, Details: "[1]"}}
+	if _, err := l.LogBatch(bad); !errors.Is(err, al.ErrInvalidDetails) || !strings.HasPrefix(err.(*al.Error).Message, "event 2: ") {
+		t.Errorf("bad details: %v", err)
+	}
+	bad = []al.Entry{{Actor: "ok", Severity: al.SeverityInfo}, {Actor: "nul\x00", Severity: al.SeverityInfo}}
+	if _, err := l.LogBatch(bad); !errors.Is(err, al.ErrInvalidArgument) || !strings.HasPrefix(err.(*al.Error).Message, "event 1: ") {
+		t.Errorf("NUL: %v", err)
+	}
+	if l.Appended() != 4 {
+		t.Errorf("appended %d after failed batches, want 4", l.Appended())
+	}
+}

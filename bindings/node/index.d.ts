@@ -317,6 +317,8 @@ export declare class AuditLogger {
   constructor(options?: number | AuditLoggerOptions);
   /** Records an event and returns its seq; subscribers run before it returns. */
   log(entry?: LogEntry): number;
+  /** Records the entries in one call (consecutive seqs, one timestamp, all or nothing); returns the first seq (0 if none). */
+  logBatch(entries: LogEntry[]): number;
   /** Matching events, oldest first. */
   query(filter?: QueryFilter): AuditEvent[];
   /** Like query(), as a JSON document in the export format. */

@@ -13,8 +13,9 @@ use super::file::write_atomic;
 use super::query::Filter;
 use super::queue::{Delivery, Overflow, Queue};
 use super::ring::Ring;
+use super::severity::Severity;
 use super::sink::Sink;
-use super::stream::{Stream, Tap};
+use super::stream::{Reservation, Stream, Tap};
 use super::subscribers::{Callback, Subscribers, Subscription, SubscriptionStats};
 use super::sync::{Arc, Mutex};
 use super::text::utf8;
@@ -122,17 +123,55 @@ impl AuditLogger {
     /// Invalid input is an error and records nothing; so is logging from
     /// callbacks nested more than [`MAX_NESTED_LOG_DEPTH`](super::MAX_NESTED_LOG_DEPTH) deep.
     pub fn log(&self, new: &NewEvent<'_>) -> Result<u64> {
-        let shared = &*self.shared;
         Subscribers::check_depth()?;
-        let event = Event::build(new, &shared.config)?;
+        let event = Event::build(new, &self.shared.config)?;
+        self.append(std::iter::once(event), new.severity)
+    }
+
+    /// Records `events` as [`log`](Self::log) would one after another, but in
+    /// one step: every event is validated first, and one invalid event is an
+    /// error (its message starts with the event's index) that records none of
+    /// them. Otherwise they get consecutive sequence numbers, one timestamp
+    /// (one clock reading), and reach the stream with no other event between
+    /// them. Returns the first sequence number (0 for an empty batch).
+    pub fn log_batch(&self, events: &[NewEvent<'_>]) -> Result<u64> {
+        Subscribers::check_depth()?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let config = &self.shared.config;
+        let mut built = Vec::with_capacity(events.len());
+        for (i, new) in events.iter().enumerate() {
+            built.push(
+                Event::build(new, config)
+                    .map_err(|e| Error::new(e.kind(), format!("event {i}: {}", e.message())))?,
+            );
+        }
+        let severity = events.iter().map(|e| e.severity).max().expect("not empty");
+        self.append(built, severity)
+    }
+
+    /// Stores built `events` with consecutive sequence numbers under one lock
+    /// and hands them downstream; returns the first sequence number.
+    /// `severity` is the highest among them, for the sink.
+    fn append(
+        &self,
+        events: impl IntoIterator<Item = Event, IntoIter: ExactSizeIterator>,
+        severity: Severity,
+    ) -> Result<u64> {
+        let shared = &*self.shared;
+        let events = events.into_iter();
+        let n = events.len();
         if let Some(hook) = &shared.sink {
             hook.sink.admit()?;
         }
         // Places in `Block` queues are reserved before the lock, so the lock
-        // is never held while waiting. The sink's place is required.
-        let mut reserved_sink = Vec::new();
+        // is never held while waiting. The sink needs at least one place (it
+        // never drops: the rest of a batch is queued past its capacity).
+        let mut reserved = Vec::new();
         if let Some(hook) = &shared.sink {
-            if !hook.queue.reserve(Instant::now() + SINK_ROOM_TIMEOUT) {
+            let places = hook.queue.reserve(n, Instant::now() + SINK_ROOM_TIMEOUT);
+            if places == 0 {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
@@ -141,50 +180,68 @@ impl AuditLogger {
                     ),
                 ));
             }
-            reserved_sink.push(hook.queue.clone());
+            reserved.push(Reservation {
+                queue: hook.queue.clone(),
+                places,
+            });
         }
-        let blocking = shared.subscribers.blocking_queues();
-        let mut reserved: Vec<Arc<Queue>> = blocking
-            .into_iter()
-            .filter(|q| {
-                let timeout = q.block_timeout().unwrap_or(Duration::ZERO);
-                q.reserve(Instant::now() + timeout)
-            })
-            .collect();
-        reserved.append(&mut reserved_sink);
+        for queue in shared.subscribers.blocking_queues() {
+            let timeout = queue.block_timeout().unwrap_or(Duration::ZERO);
+            let places = queue.reserve(n, Instant::now() + timeout);
+            reserved.push(Reservation { queue, places });
+        }
+        let sync = !shared.subscribers.no_sync();
+        let mut copies = Vec::with_capacity(if sync { n } else { 0 });
+        // The first evicted event, and in a batch the others: released after
+        // the lock.
+        let mut evicted = None;
+        let mut more_evicted = Vec::with_capacity(n - 1);
         // The clock is read before the lock, which then holds only for the
-        // slot write and the handoff; the ring keeps timestamps in sequence order.
+        // slot writes and the handoff; the ring keeps timestamps in sequence order.
         let clock = now_micros();
-        let (seq, copy, taps, evicted) = {
+        let (first, taps) = {
             let mut state = shared.state.lock();
             let timestamp = state.ring.timestamp(clock);
-            let (seq, evicted) = state.ring.push(event, timestamp);
             let downstream = !state.stream.is_empty();
-            // A copy shares the stored event's text: no allocation.
-            let copy = (downstream || !shared.subscribers.no_sync())
-                .then(|| state.ring.get(seq).expect("just stored").clone());
-            let taps = downstream.then(|| {
-                state
-                    .stream
-                    .publish(copy.as_ref().expect("copied"), false, &reserved);
-                state.stream.taps().clone()
-            });
-            (seq, copy, taps, evicted)
+            let mut first = 0;
+            for event in events {
+                let (seq, old) = state.ring.push(event, timestamp);
+                if first == 0 {
+                    first = seq;
+                }
+                if let Some(old) = old {
+                    match evicted {
+                        None => evicted = Some(old),
+                        Some(_) => more_evicted.push(old),
+                    }
+                }
+                if downstream || sync {
+                    // Shares the stored event's text: no allocation.
+                    let stored = state.ring.get(seq).expect("just stored");
+                    if downstream {
+                        state.stream.publish(stored, false, &mut reserved);
+                    }
+                    if sync {
+                        copies.push(stored.clone());
+                    }
+                }
+            }
+            (first, downstream.then(|| state.stream.taps().clone()))
         };
         drop(evicted);
+        drop(more_evicted);
         if let Some(taps) = taps {
             Stream::wake(&taps);
         }
+        let last = first + (n as u64 - 1);
         let durable = match &shared.sink {
-            Some(hook) => hook.sink.logged(seq, new.severity),
+            Some(hook) => hook.sink.logged(last, severity),
             None => Ok(()),
         };
-        if let Some(copy) = copy {
-            if !shared.subscribers.no_sync() {
-                shared.subscribers.notify(&copy);
-            }
+        for copy in &copies {
+            shared.subscribers.notify(copy);
         }
-        durable.map(|()| seq)
+        durable.map(|()| first)
     }
 
     /// The events matching `filter`, oldest first (see [`Filter`]).
@@ -239,7 +296,7 @@ impl AuditLogger {
                 let (seq, _) = state.ring.push(event, timestamp);
                 if !state.stream.is_empty() {
                     let stored = state.ring.get(seq).expect("just stored").clone();
-                    state.stream.publish(&stored, true, &[]);
+                    state.stream.publish(&stored, true, &mut []);
                 }
             }
             state.stream.taps().clone()

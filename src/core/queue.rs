@@ -103,30 +103,33 @@ impl Queue {
         DRAINING.with(|d| d.get()) != 0
     }
 
-    /// For [`Overflow::Block`]: waits until `deadline` for a free place and
-    /// promises it to the caller, who must then [`push`](Self::push) with
-    /// `reserved`. The consumer itself never waits (it would wait for itself):
-    /// it gets a place only if one is free now. `false`: no place (the event
-    /// will be counted as dropped), or the queue is closed.
-    pub(crate) fn reserve(&self, deadline: Instant) -> bool {
+    /// For [`Overflow::Block`]: waits until `deadline` for `want` free places
+    /// (at most the capacity) and promises them to the caller, who must then
+    /// [`push`](Self::push) that many events with `reserved`. Places are taken
+    /// all at once, never held while waiting for more (two producers each
+    /// holding part of what they need would wait for each other). Returns how
+    /// many places it got: at the deadline, whatever is free then (the events
+    /// without a place may be dropped); 0 if the queue is closed. The consumer
+    /// itself never waits (it would wait for itself): it gets the places free now.
+    pub(crate) fn reserve(&self, want: usize, deadline: Instant) -> usize {
+        let want = want.min(self.capacity);
         let own = self.on_own_thread();
         let mut state = self.state.lock();
-        while !state.closed && state.events.len() + state.reserved >= self.capacity {
-            if own {
-                return false;
+        let mut timed_out = false;
+        loop {
+            if state.closed {
+                return 0;
+            }
+            let free = self.capacity - (state.events.len() + state.reserved).min(self.capacity);
+            if free >= want || own || timed_out {
+                let take = free.min(want);
+                state.reserved += take;
+                return take;
             }
             state.waiting += 1;
-            let timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
+            timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
             state.waiting -= 1;
-            if timed_out {
-                break;
-            }
         }
-        if state.closed || state.events.len() + state.reserved >= self.capacity {
-            return false;
-        }
-        state.reserved += 1;
-        true
     }
 
     /// Queues `event` (called in sequence order, under the logger's lock; it

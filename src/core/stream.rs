@@ -21,6 +21,12 @@ pub(crate) struct Tap {
     pub(crate) lossless: bool,
 }
 
+/// Places a producer reserved in one queue before taking the logger's lock.
+pub(crate) struct Reservation {
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) places: usize,
+}
+
 /// The consumers, shared so that a producer can wake them after the lock.
 #[derive(Clone, Default)]
 pub(crate) struct Stream {
@@ -55,14 +61,18 @@ impl Stream {
     }
 
     /// Hands `event` (stored, stamped) to every tap; `reserved` lists the
-    /// queues where the producer holds a place. Called under the logger's lock.
-    pub(crate) fn publish(&self, event: &Event, imported: bool, reserved: &[Arc<Queue>]) {
+    /// places the producer holds, and each push into one uses one up.
+    /// Called under the logger's lock.
+    pub(crate) fn publish(&self, event: &Event, imported: bool, reserved: &mut [Reservation]) {
         for tap in self.taps.iter() {
             if imported && !tap.imported {
                 continue;
             }
-            let has_place = reserved.iter().any(|q| Arc::ptr_eq(q, &tap.queue));
-            tap.queue.push(event, has_place, tap.lossless);
+            let place = reserved
+                .iter_mut()
+                .find(|r| r.places > 0 && Arc::ptr_eq(&r.queue, &tap.queue))
+                .map(|r| r.places -= 1);
+            tap.queue.push(event, place.is_some(), tap.lossless);
         }
     }
 

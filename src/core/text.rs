@@ -38,6 +38,35 @@ fn is_ascii(b: &[u8]) -> bool {
     any & 0x8080_8080_8080_8080 == 0
 }
 
+/// Whether `b` holds a NUL byte: a word at a time, with the same overlapping
+/// loads as [`is_ascii`] (a NUL inside a field would cut it short in C, so the
+/// core refuses it; strings from C never have one, and this keeps the check
+/// to a few instructions for them).
+#[inline]
+pub(crate) fn has_nul(b: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Sets a byte's high bit if that byte is 0 (and may for a 0x80 byte after
+    // a 0, which is a zero byte already).
+    let zero = |w: u64| w.wrapping_sub(LOW) & !w & HIGH;
+    let n = b.len();
+    if n >= 8 {
+        let mut any = zero(word(b, n - 8));
+        let mut at = 0;
+        while at + 8 < n {
+            any |= zero(word(b, at));
+            at += 8;
+        }
+        any != 0
+    } else if n >= 4 {
+        // The two halves, each padded with non-zero bytes.
+        let pad = 0x0101_0101_0000_0000;
+        zero(half(b, 0) | pad) | zero(half(b, n - 4) | pad) != 0
+    } else {
+        b.contains(&0)
+    }
+}
+
 /// The 8 bytes of `b` from `at`, as a little-endian number.
 #[inline(always)]
 fn word(b: &[u8], at: usize) -> u64 {
@@ -98,6 +127,27 @@ mod tests {
         ];
         for case in cases {
             assert_eq!(utf8(case), std::str::from_utf8(case), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn finds_a_nul_anywhere_in_any_length() {
+        for n in 0..40 {
+            let clean = vec![b'a'; n];
+            assert!(!has_nul(&clean), "{n}");
+            let high = vec![0x80u8; n];
+            assert!(!has_nul(&high), "0x80 x {n}");
+            for at in 0..n {
+                let mut with = clean.clone();
+                with[at] = 0;
+                assert!(has_nul(&with), "{n} {at}");
+                let mut after_high = high.clone();
+                after_high[at] = 0;
+                assert!(has_nul(&after_high), "0x80 x {n}, 0 at {at}");
+                let mut one = clean.clone();
+                one[at] = 1;
+                assert!(!has_nul(&one), "1 at {at} of {n}");
+            }
         }
     }
 

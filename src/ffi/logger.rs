@@ -128,16 +128,105 @@ pub unsafe extern "C" fn audit_log(
 ) -> AuditStatus {
     status(|| {
         let logger = arg(logger, "logger")?;
-        let seq = logger.log(&NewEvent {
-            actor: str_arg(actor, "actor")?,
-            action: str_arg(action, "action")?,
-            resource: str_arg(resource, "resource")?,
-            outcome: str_arg(outcome, "outcome")?,
-            severity: Severity::from_value(severity)?,
-            details: opt_str_arg(details_json, "details_json")?,
-        })?;
+        let event = AuditNewEvent {
+            actor,
+            action,
+            resource,
+            outcome,
+            severity,
+            details_json,
+        };
+        let seq = logger.log(&event.as_new()?)?;
         if let Some(out_seq) = opt_out(out_seq) {
             out_seq.set(seq);
+        }
+        Ok(())
+    })
+}
+
+/// One event for `audit_log_batch`: the arguments of `audit_log`, with the
+/// same rules.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct AuditNewEvent {
+    /// UTF-8, required ("" for empty).
+    pub actor: *const c_char,
+    /// UTF-8, required.
+    pub action: *const c_char,
+    /// UTF-8, required.
+    pub resource: *const c_char,
+    /// UTF-8, required.
+    pub outcome: *const c_char,
+    /// 10, 20, 30 or 40 (`AUDIT_SEVERITY_*`).
+    pub severity: u32,
+    /// A JSON object as text, or NULL for `{}`.
+    pub details_json: *const c_char,
+}
+
+impl AuditNewEvent {
+    /// The event as the core takes it, borrowing the caller's strings.
+    ///
+    /// # Safety
+    /// The strings are NULL or NUL-terminated and live for `'a`.
+    unsafe fn as_new<'a>(&self) -> Result<NewEvent<'a>, Failure> {
+        Ok(NewEvent {
+            actor: str_arg(self.actor, "actor")?,
+            action: str_arg(self.action, "action")?,
+            resource: str_arg(self.resource, "resource")?,
+            outcome: str_arg(self.outcome, "outcome")?,
+            severity: Severity::from_value(self.severity)?,
+            details: opt_str_arg(self.details_json, "details_json")?,
+        })
+    }
+}
+
+/// Records the `count` events of the array `events` in one call and writes
+/// the sequence number of the first to `*out_first_seq` (if not NULL): the
+/// events get consecutive sequence numbers, first to first + count - 1, in
+/// array order, and one timestamp. Cheaper than `count` calls of `audit_log`:
+/// one lock, one clock reading.
+///
+/// All or nothing: every event is checked before any is recorded, and one
+/// invalid event fails the call with the error `audit_log` would give for it,
+/// its message starting with `event <index>: `; nothing is recorded. No other
+/// event, from any thread, comes between the events of a batch, for queries
+/// and for every subscriber and the journal. `count` 0 records nothing and
+/// writes 0. Subscribers run as for `audit_log`, once per event, in order.
+/// A queued subscriber with the `BLOCK` policy waits for room for the batch
+/// up to its capacity; events of the batch beyond that which find no room are
+/// dropped (and counted). A failing journal refuses the whole batch, as
+/// `audit_log` refuses an event.
+///
+/// Errors: those of `audit_log`; `AUDIT_ERR_NULL_ARGUMENT` also for `events`
+/// NULL with `count` > 0. Thread-safe.
+///
+/// # Safety
+/// `logger` is NULL or live; `events` is NULL or points to `count` readable
+/// structs whose strings are NULL or NUL-terminated; `out_first_seq` is NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn audit_log_batch(
+    logger: *mut AuditLogger,
+    events: *const AuditNewEvent,
+    count: usize,
+    out_first_seq: *mut u64,
+) -> AuditStatus {
+    status(|| {
+        let logger = arg(logger, "logger")?;
+        let events = match count {
+            0 => &[][..],
+            _ => std::slice::from_raw_parts(arg(events, "events")?, count),
+        };
+        let mut batch = Vec::with_capacity(count);
+        for (i, e) in events.iter().enumerate() {
+            batch.push(e.as_new().map_err(|f| Failure {
+                message: format!("event {i}: {}", f.message),
+                ..f
+            })?);
+        }
+        let first = logger.log_batch(&batch)?;
+        if let Some(out_first_seq) = opt_out(out_first_seq) {
+            out_first_seq.set(first);
         }
         Ok(())
     })

@@ -86,6 +86,32 @@ TEST(Logger, LogsAndReadsBack) {
   EXPECT_EQ(log.evicted(), 0u);
 }
 
+TEST(Logger, LogBatchIsOneCallAllOrNothing) {
+  Logger log(100);
+  log.log({"before", "a", "r", "ok"});
+  const std::string actor = "b";
+  std::vector<Entry> batch = {{"a", "login", "app", "success", Severity::Info, R"({"k": 1})"},
+                              {std::string_view(actor).substr(0, 1), "x", "y", "z", Severity::Critical},
+                              {"c", "login", "app", "success"}};
+  EXPECT_EQ(log.log_batch(batch), 2u);
+  auto events = log.query();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[1].actor, "a");
+  EXPECT_EQ(events[1].details, R"({"k":1})");
+  EXPECT_EQ(events[2].severity, Severity::Critical);
+  EXPECT_EQ(events[3].seq, 4u);
+  EXPECT_EQ(events[1].timestamp, events[3].timestamp);
+  EXPECT_EQ(log.log_batch({}), 0u);
+
+  batch[2].details = "[1]";
+  EXPECT_EQ(error_of(AUDIT_ERR_INVALID_DETAILS, [&] { log.log_batch(batch); }).rfind("event 2: ", 0), 0u);
+  batch[2].details = std::nullopt;
+  const std::string nul("n\0l", 3);
+  batch[0].actor = nul;
+  EXPECT_EQ(error_of(AUDIT_ERR_INVALID_ARGUMENT, [&] { log.log_batch(batch); }).rfind("event 0: ", 0), 0u);
+  EXPECT_EQ(log.appended(), 4u);
+}
+
 TEST(Logger, DefaultCapacityIs5000) { EXPECT_EQ(Logger().capacity(), 5000u); }
 
 TEST(Logger, StringViewsNeedNotBeNulTerminated) {

@@ -21,6 +21,28 @@ const CONFIG_SETTERS = {
 };
 const LOG_KEYS = ['actor', 'action', 'resource', 'outcome', 'severity', 'details'];
 
+/** `event` (an object of LOG_KEYS) as the fields of an AuditNewEvent. */
+function newEvent(lib, what, event) {
+  if (event === null || typeof event !== 'object') throw new TypeError(`${what} takes an event object`);
+  onlyKeys(what, event, LOG_KEYS);
+  const { actor = '', action = '', resource = '', outcome = '', severity = 'INFO', details } = event;
+  let detailsJson = null;
+  if (typeof details === 'string') detailsJson = text('details', details);
+  else if (details !== undefined && details !== null) {
+    const json = JSON.stringify(details);
+    if (typeof json !== 'string') throw new TypeError('details must be an object or JSON text');
+    detailsJson = text('details', json);
+  }
+  return {
+    actor: text('actor', actor),
+    action: text('action', action),
+    resource: text('resource', resource),
+    outcome: text('outcome', outcome),
+    severity: severityValue(lib, severity),
+    details_json: detailsJson,
+  };
+}
+
 class AuditLogger {
   #lib;
   #handle;
@@ -79,32 +101,36 @@ class AuditLogger {
    * Subscribers run before this returns.
    */
   log(event = {}) {
-    if (event === null || typeof event !== 'object') throw new TypeError('log() takes an event object');
-    onlyKeys('log', event, LOG_KEYS);
-    const { actor = '', action = '', resource = '', outcome = '', severity = 'INFO', details } = event;
-    const handle = this.#live();
-    const lib = this.#lib;
-    let detailsJson = null;
-    if (typeof details === 'string') detailsJson = text('details', details);
-    else if (details !== undefined && details !== null) {
-      const json = JSON.stringify(details);
-      if (typeof json !== 'string') throw new TypeError('details must be an object or JSON text');
-      detailsJson = text('details', json);
-    }
+    const e = newEvent(this.#lib, 'log()', event);
     const out = [0];
     check(
-      lib,
-      lib.audit_log(
-        handle,
-        text('actor', actor),
-        text('action', action),
-        text('resource', resource),
-        text('outcome', outcome),
-        severityValue(lib, severity),
-        detailsJson,
-        out,
-      ),
+      this.#lib,
+      this.#lib.audit_log(this.#live(), e.actor, e.action, e.resource, e.outcome, e.severity, e.details_json, out),
     );
+    return out[0];
+  }
+
+  /**
+   * Records an array of events (each as for log()) in one call and returns
+   * the seq of the first (0 for an empty array): they get consecutive seqs in
+   * order and one timestamp, and no other event comes between them. All or
+   * nothing: one bad event throws the error log() would throw for it, its
+   * message starting with `event <index>: `, and none is recorded.
+   */
+  logBatch(events) {
+    if (!Array.isArray(events)) throw new TypeError('logBatch() takes an array of event objects');
+    const lib = this.#lib;
+    const batch = events.map((event, i) => {
+      try {
+        return newEvent(lib, 'logBatch()', event);
+      } catch (err) {
+        if (err instanceof AuditError) throw new AuditError(err.statusCode, `event ${i}: ${err.detail}`);
+        if (err instanceof TypeError) throw new TypeError(`event ${i}: ${err.message}`);
+        throw err;
+      }
+    });
+    const out = [0];
+    check(lib, lib.audit_log_batch(this.#live(), batch.length ? batch : null, batch.length, out));
     return out[0];
   }
 

@@ -86,6 +86,14 @@ const AuditForwarderReport = koffi.struct('AuditForwarderReport', {
   dropped: 'uint64_t',
   last_acked_seq: 'uint64_t',
 });
+const AuditNewEvent = koffi.struct('AuditNewEvent', {
+  actor: 'const char *',
+  action: 'const char *',
+  resource: 'const char *',
+  outcome: 'const char *',
+  severity: 'uint32_t',
+  details_json: 'const char *',
+});
 // `ctx` is declared as an integer (same ABI as `void *`): the binding passes a
 // key into its own table, never a real pointer.
 const AuditCallback = koffi.proto('int32_t AuditCallback(uintptr_t ctx, const AuditEvent *event)');
@@ -153,6 +161,8 @@ const PROTOTYPES = [
   'uint32_t audit_log(AuditLogger *logger, const char *actor, const char *action, ' +
     'const char *resource, const char *outcome, uint32_t severity, const char *details_json, ' +
     '_Out_ uint64_t *out_seq)',
+  'uint32_t audit_log_batch(AuditLogger *logger, const AuditNewEvent *events, size_t count, ' +
+    '_Out_ uint64_t *out_first_seq)',
   'uint32_t audit_query(const AuditLogger *logger, const AuditFilter *filter, _Out_ AuditEventList **out)',
   'uint32_t audit_query_json(const AuditLogger *logger, const AuditFilter *filter, _Out_ void **out_json)',
   'uint32_t audit_get(const AuditLogger *logger, uint64_t seq, _Out_ AuditEventList **out)',

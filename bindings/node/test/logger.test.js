@@ -260,3 +260,28 @@ test('queryJson is the export format of the matches, written by the library', ()
     l.close();
   }
 });
+
+test('logBatch records consecutive seqs with one timestamp, all or nothing', () => {
+  withLogger({ capacity: 100 }, (l) => {
+    l.log({ actor: 'before' });
+    const first = l.logBatch([
+      { actor: 'a', details: { k: 1 } },
+      { actor: 'b', severity: 'critical' },
+      { actor: 'c', details: '{"n": [1, 2]}' },
+    ]);
+    assert.equal(Number(first), 2);
+    const events = [2, 3, 4].map((s) => l.get(s));
+    assert.deepEqual(events.map((e) => e.actor), ['a', 'b', 'c']);
+    assert.equal(events[1].severity, 'CRITICAL');
+    assert.equal(events[0].detailsJson, '{"k":1}');
+    assert.equal(events[2].detailsJson, '{"n":[1,2]}');
+    assert.equal(new Set(events.map((e) => String(e.timestamp))).size, 1);
+    assert.equal(Number(l.logBatch([])), 0);
+    assert.throws(() => l.logBatch([{ actor: 'ok' }, { details: '[1]' }]), (err) =>
+      err instanceof AuditError && err.status === 'INVALID_DETAILS' && err.detail.startsWith('event 1: '));
+    assert.throws(() => l.logBatch([{ actor: 'nul\0' }]), (err) =>
+      err instanceof AuditError && err.status === 'INVALID_ARGUMENT' && err.detail.startsWith('event 0: '));
+    assert.throws(() => l.logBatch([{ actr: 'typo' }]), /event 0: /);
+    assert.equal(Number(l.appended), 4);
+  });
+});

@@ -53,6 +53,19 @@ class SubscriptionStatsStruct(Structure):
     ]
 
 
+class NewEventStruct(Structure):
+    """``AuditNewEvent``: one event of ``audit_log_batch``."""
+
+    _fields_ = [
+        ("actor", c_char_p),
+        ("action", c_char_p),
+        ("resource", c_char_p),
+        ("outcome", c_char_p),
+        ("severity", c_uint32),
+        ("details_json", c_char_p),
+    ]
+
+
 class JournalStatsStruct(Structure):
     """``AuditJournalStats`` (size-tagged: set ``struct_size`` first)."""
 
@@ -158,6 +171,7 @@ _SIGNATURES = {
         [_P, c_char_p, c_char_p, c_char_p, c_char_p, c_uint32, c_char_p, POINTER(c_uint64)],
         False,
     ),
+    "audit_log_batch": (_STATUS, [_P, POINTER(NewEventStruct), c_size_t, POINTER(c_uint64)], False),
     "audit_query": (_STATUS, [_P, _P, _PP], False),
     "audit_query_json": (_STATUS, [_P, _P, _PP], False),
     "audit_get": (_STATUS, [_P, c_uint64, _PP], False),

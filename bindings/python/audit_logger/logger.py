@@ -20,10 +20,22 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
 
 from . import _native
-from .errors import EventEvictedError, LoggerClosedError, NotFoundError, Status, make_error
+from .errors import AuditError, EventEvictedError, LoggerClosedError, NotFoundError, Status, make_error
 from .event import AuditEvent, Severity, event_from_native, to_micros
 
 if TYPE_CHECKING:
@@ -355,6 +367,9 @@ def _overflow(value: OverflowLike) -> Overflow:
 # the stored event even if it is evicted before audit_get could read it.
 _pending = threading.local()
 
+#: The keys an event of log_batch() may have: log()'s keyword arguments.
+_EVENT_KEYS = frozenset(("actor", "action", "resource", "outcome", "severity", "details"))
+
 
 def _text(value: Union[str, bytes], name: str) -> bytes:
     """``value`` as the NUL-terminated UTF-8 the library takes. A NUL inside
@@ -555,6 +570,50 @@ class AuditLogger:
         return f"<AuditLogger count={self.count} capacity={self.capacity}>"
 
     # -- recording and reading --------------------------------------------
+
+    def log_batch(self, events: Iterable[Mapping[str, Any]]) -> range:
+        """Records ``events`` in one call and returns the range of their seqs.
+
+        Each event is a mapping with the keyword arguments of :meth:`log`
+        (``actor``, ``action``, ``resource``, ``outcome``, ``severity``,
+        ``details``; missing ones take their defaults). The events get
+        consecutive seqs in order and one timestamp, and no other event comes
+        between them. All or nothing: one bad event raises the error
+        :meth:`log` would raise for it, its message starting with
+        ``event <index>: ``, and none is recorded. An empty batch records
+        nothing and returns an empty range.
+        """
+        items = list(events)
+        array = (_native.NewEventStruct * len(items))()
+        for i, item in enumerate(items):
+            unknown = set(item) - _EVENT_KEYS
+            if unknown:
+                raise TypeError(f"event {i}: unknown key(s) {', '.join(sorted(unknown))}")
+            try:
+                array[i] = _native.NewEventStruct(
+                    _text(item.get("actor", ""), "actor"),
+                    _text(item.get("action", ""), "action"),
+                    _text(item.get("resource", ""), "resource"),
+                    _text(item.get("outcome", ""), "outcome"),
+                    _severity(item.get("severity", Severity.INFO)),
+                    _details_text(item.get("details")),
+                )
+            except AuditError as e:
+                raise make_error(e.code, f"event {i}: {e}", type(e)) from None
+        first = ctypes.c_uint64()
+        lib = self._lib
+        handle = self._h()
+        # A slot of its own, so that a synchronous subscriber's trampoline does
+        # not hand a batch event to a log() waiting further out on this thread.
+        stack = getattr(_pending, "stack", None)
+        if stack is None:
+            stack = _pending.stack = []
+        stack.append([handle, None])
+        try:
+            _check(lib, lib.audit_log_batch(handle, array, len(items), ctypes.byref(first)))
+        finally:
+            stack.pop()
+        return range(first.value, first.value + len(items)) if items else range(0)
 
     def log(
         self,

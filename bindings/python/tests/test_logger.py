@@ -225,3 +225,38 @@ def test_log_does_not_make_up_an_event_it_cannot_read_back(monkeypatch) -> None:
         assert "recorded" in str(info.value)
         monkeypatch.undo()
         assert audit.get(1).actor == "lost"  # it was recorded
+
+
+def test_log_batch_records_consecutive_seqs_with_one_timestamp(audit) -> None:
+    audit.log("before")
+    seqs = audit.log_batch(
+        [
+            {"actor": "a", "action": "login", "details": {"z": 1, "a": 2}},
+            {"actor": "b", "severity": Severity.CRITICAL},
+            {"actor": "c", "outcome": "denied", "details": '{"k": [1]}'},
+        ]
+    )
+    assert seqs == range(2, 5)
+    events = [audit.get(s) for s in seqs]
+    assert [e.actor for e in events] == ["a", "b", "c"]
+    assert events[0].details_json == '{"z":1,"a":2}'
+    assert events[1].severity is Severity.CRITICAL
+    assert events[2].details_json == '{"k":[1]}'
+    assert len({e.timestamp_us for e in events}) == 1
+    assert audit.log("after").seq == 5
+    assert audit.log_batch([]) == range(0)
+    assert audit.appended == 5
+
+
+def test_log_batch_is_all_or_nothing(audit) -> None:
+    from audit_logger import InvalidDetailsError, InvalidSeverityError
+
+    good = {"actor": "ok"}
+    with pytest.raises(InvalidDetailsError, match=r"^event 2: "):
+        audit.log_batch([good, good, {"details": "[1]"}, good])
+    with pytest.raises(InvalidSeverityError, match=r"^event 1: "):
+        audit.log_batch([good, {"severity": 11}])
+    with pytest.raises(TypeError, match=r"event 0: unknown key"):
+        audit.log_batch([{"actr": "typo"}])
+    assert audit.appended == 0
+    assert audit.log_batch([good] * 3) == range(1, 4)

@@ -81,12 +81,34 @@ class AuditLogger
   # text (passed as is), or nil for {}. Synchronous subscriber blocks run
   # before it returns; queued ones get the event through their queue.
   def log(actor:, action:, resource:, outcome:, severity: :info, details: nil)
-    args = [Strings.c_string(actor, 'actor'), Strings.c_string(action, 'action'),
-            Strings.c_string(resource, 'resource'), Strings.c_string(outcome, 'outcome'),
-            AuditLogger.severity_value(severity), Strings.c_string(details_json(details), 'details')]
+    args = event_args(actor: actor, action: action, resource: resource, outcome: outcome,
+                      severity: severity, details: details)
     out = FFI::MemoryPointer.new(:uint64)
     with_handle { |handle| Error.check(Native.audit_log(handle, *args, out)) }
     out.read_uint64
+  end
+
+  # Records an Array of events, each a Hash of log's keyword arguments, in
+  # one call, and returns the Range of their sequence numbers: consecutive,
+  # in order, with one timestamp, and no other event between them. All or
+  # nothing: one bad event raises the error log would raise for it, its
+  # message starting with "event <index>: ", and none is recorded.
+  def log_batch(events)
+    raise TypeError, "log_batch takes an Array of Hashes, not #{events.class}" unless events.is_a?(Array)
+
+    array = FFI::MemoryPointer.new(Native::NewEvent, [events.size, 1].max)
+    # The strings stay referenced here until the call returns.
+    strings = events.each_with_index.map do |event, i|
+      args = batch_event_args(event, i)
+      slot = Native::NewEvent.new(array + (i * Native::NewEvent.size))
+      %i[actor action resource outcome severity details_json].zip(args) { |field, value| slot[field] = value }
+      args
+    end
+    out = FFI::MemoryPointer.new(:uint64)
+    with_handle { |handle| Error.check(Native.audit_log_batch(handle, array, events.size, out)) }
+    strings.clear
+    first = out.read_uint64
+    events.empty? ? (0...0) : (first...(first + events.size))
   end
 
   # The events matching every given criterion, oldest first, as an Array of
@@ -463,6 +485,23 @@ class AuditLogger
   end
 
   private
+
+  # The arguments of audit_log for one event: four strings, the severity, the details.
+  def event_args(actor:, action:, resource:, outcome:, severity: :info, details: nil)
+    [Strings.c_string(actor, 'actor'), Strings.c_string(action, 'action'),
+     Strings.c_string(resource, 'resource'), Strings.c_string(outcome, 'outcome'),
+     AuditLogger.severity_value(severity), Strings.c_string(details_json(details), 'details')]
+  end
+
+  # event_args for event `i` of a batch, its index leading any error message.
+  def batch_event_args(event, index)
+    event = event.transform_keys(&:to_sym) if event.is_a?(Hash)
+    raise TypeError, "a Hash, not #{event.class}" unless event.is_a?(Hash)
+
+    event_args(**event)
+  rescue Error, TypeError, ArgumentError => e
+    raise e.class, "event #{index}: #{e.message}"
+  end
 
   def new_handle(settings, journal)
     if settings.keys == [:capacity] && journal.none?

@@ -241,3 +241,38 @@ class LoggerTest < Minitest::Test
     assert_equal File.read(TestHelper::HEADER)[/#define AUDIT_LOGGER_VERSION "([^"]+)"/, 1], AuditLogger.version
   end
 end
+
+# log_batch: one call, consecutive seqs, one timestamp, all or nothing.
+class LogBatchTest < Minitest::Test
+  def test_log_batch_records_consecutive_seqs_with_one_timestamp
+    AuditLogger.open(capacity: 100) do |logger|
+      logger.log(actor: 'before', action: 'a', resource: 'r', outcome: 'ok')
+      base = { action: 'login', resource: 'app', outcome: 'success' }
+      seqs = logger.log_batch([base.merge(actor: 'a', details: { 'k' => 1 }),
+                               base.merge(actor: 'b', severity: :critical),
+                               base.merge(actor: 'c', details: '{"n": [1, 2]}')])
+      assert_equal (2...5), seqs
+      events = seqs.map { |s| logger.get(s) }
+      assert_equal %w[a b c], events.map(&:actor)
+      assert_equal :critical, events[1].severity
+      assert_equal '{"k":1}', events[0].details_json
+      assert_equal '{"n":[1,2]}', events[2].details_json
+      assert_equal 1, events.map(&:timestamp).uniq.size
+      assert_equal (0...0), logger.log_batch([])
+    end
+  end
+
+  def test_one_bad_event_refuses_the_batch
+    AuditLogger.open(capacity: 100) do |logger|
+      good = { actor: 'ok', action: 'a', resource: 'r', outcome: 'ok' }
+      err = assert_raises(AuditLogger::InvalidDetailsError) { logger.log_batch([good, good.merge(details: '[1]')]) }
+      assert_match(/\Aevent 1: /, err.message)
+      err = assert_raises(AuditLogger::InvalidArgumentError) { logger.log_batch([good.merge(actor: "n\0l")]) }
+      assert_match(/\Aevent 0: /, err.message)
+      err = assert_raises(ArgumentError) { logger.log_batch([good, { actor: 'x' }]) }
+      assert_match(/\Aevent 1: /, err.message)
+      assert_equal 0, logger.appended
+      assert_equal (1...3), logger.log_batch([good, good])
+    end
+  end
+end

@@ -87,6 +87,16 @@ class AuditLogger
              :dropped, :uint64
     end
 
+    # struct AuditNewEvent: one event of audit_log_batch.
+    class NewEvent < FFI::Struct
+      layout :actor, :pointer,
+             :action, :pointer,
+             :resource, :pointer,
+             :outcome, :pointer,
+             :severity, :uint32,
+             :details_json, :pointer
+    end
+
     # struct AuditJournalStats (size-tagged: struct_size is set before the call).
     class JournalStats < FFI::Struct
       layout :struct_size, :uint64,
@@ -204,6 +214,7 @@ class AuditLogger
     attach_function :audit_log,
                     %i[logger pointer pointer pointer pointer uint32 pointer pointer], :status,
                     blocking: true
+    attach_function :audit_log_batch, %i[logger pointer size_t pointer], :status, blocking: true
     attach_function :audit_query, %i[logger filter pointer], :status, blocking: true
     attach_function :audit_query_json, %i[logger filter pointer], :status, blocking: true
     attach_function :audit_get, %i[logger uint64 pointer], :status, blocking: true
