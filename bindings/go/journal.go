@@ -254,7 +254,15 @@ type JournalFinding struct {
 // the error matches ErrInvalidArgument (an unusable anchor) or ErrIO (dir is
 // not a readable journal). It takes no lock: a live logger may keep writing.
 func VerifyJournal(dir, anchor string) (Verdict, *JournalReport, error) {
-	cdir, err := cString("dir", dir)
+	return verify("dir", dir, anchor, func(target, anchor *C.char, verdict *C.uint32_t, out **C.char) C.AuditStatus {
+		return C.audit_journal_verify(target, anchor, verdict, out)
+	})
+}
+
+// verify runs one of the C verifying functions on target (named name in
+// errors) and anchor, and decodes the report it writes.
+func verify(name, target, anchor string, call func(target, anchor *C.char, verdict *C.uint32_t, out **C.char) C.AuditStatus) (Verdict, *JournalReport, error) {
+	ctarget, err := cString(name, target)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -264,7 +272,7 @@ func VerifyJournal(dir, anchor string) (Verdict, *JournalReport, error) {
 	}
 	var verdict C.uint32_t
 	var out *C.char
-	if err := callPath(dir, func() C.AuditStatus { return C.audit_journal_verify(cdir, canchor, &verdict, &out) }); err != nil {
+	if err := callPath(target, func() C.AuditStatus { return call(ctarget, canchor, &verdict, &out) }); err != nil {
 		return 0, nil, err
 	}
 	var report JournalReport
@@ -315,22 +323,7 @@ func ExportJournalProofs(dir string, f Filter, path string) (uint64, error) {
 // ErrInvalidArgument (an unusable anchor, a file that is not a proof bundle)
 // or ErrIO (unreadable).
 func VerifyExport(path, anchor string) (Verdict, *JournalReport, error) {
-	cpath, err := cString("path", path)
-	if err != nil {
-		return 0, nil, err
-	}
-	canchor, err := cString("anchor", anchor)
-	if err != nil {
-		return 0, nil, err
-	}
-	var verdict C.uint32_t
-	var out *C.char
-	if err := callPath(path, func() C.AuditStatus { return C.audit_export_verify(cpath, canchor, &verdict, &out) }); err != nil {
-		return 0, nil, err
-	}
-	var report JournalReport
-	if err := json.Unmarshal([]byte(takeString(out)), &report); err != nil {
-		return 0, nil, &Error{Code: StatusPanic, Message: "the verification report is not valid JSON: " + err.Error()}
-	}
-	return Verdict(verdict), &report, nil
+	return verify("path", path, anchor, func(target, anchor *C.char, verdict *C.uint32_t, out **C.char) C.AuditStatus {
+		return C.audit_export_verify(target, anchor, verdict, out)
+	})
 }
