@@ -2,7 +2,7 @@
 //! many thread interleavings (random and PCT schedules). shuttle reports any
 //! deadlock, including a lost wake-up, since its timed waits never time out.
 //!
-//! Run with `cargo test --profile release-tests --features shuttle --test model`.
+//! Run with `cargo test --features shuttle --test model`.
 #![cfg(feature = "shuttle")]
 
 use std::time::Duration;

@@ -20,7 +20,13 @@ echo "== add_subdirectory(<repository>) from $here/c"
 cmake -S "$here/c" -B "$work/build" -DAUDIT_LOGGER_VIA=subdirectory -DAUDIT_LOGGER_SOURCE="$repo" \
     -DCMAKE_BUILD_TYPE=Release ${CC:+-DCMAKE_C_COMPILER="$CC"} ${CXX:+-DCMAKE_CXX_COMPILER="$CXX"} \
     >"$work/configure.log" || { cat "$work/configure.log"; fail "configuring the parent project"; }
-cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building the parent project"; }
+# The library builds in this repository's target dir, as the project's own
+# build does; CC and CXX (given to the configure step above) are left out of
+# the build's environment so that cargo's build scripts see the environment of
+# the project's own build and nothing is rebuilt (or relinked under the other
+# tests that load target/release/libaudit_logger.so).
+env -u CC -u CXX cmake --build "$work/build" >"$work/build.log" 2>&1 ||
+    { cat "$work/build.log"; fail "building the parent project"; }
 
 # Only the parent's own test is registered, and audit-logger's examples are not built.
 tests=$(cd "$work/build" && ctest -N | sed -n 's/^Total Tests: //p')
