@@ -69,6 +69,9 @@ static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 /* CPU time of the whole process (all threads): on a shared machine it shows the
  * cost per event even when the wall clock includes time spent waiting for a CPU. */
 static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
+/* The calling thread's CPU time: what a producer pays, however many library
+ * threads share the cores with it. */
+static double thread_cpu_s(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); }
 
 static void die(const char *what, AuditStatus st) {
     fprintf(stderr, "bench_capi: %s failed: %s (%s)\n", what, audit_status_str(st),
@@ -126,10 +129,18 @@ static void log_typical(AuditLogger *log, uint64_t n) {
 }
 
 /* Logs typical events first .. first+count-1; returns the seconds it took. */
-static double log_range(AuditLogger *log, uint64_t first, uint64_t count) {
-    double t0 = now_s();
+/* Logs events first .. first+count-1; returns the seconds it took and, in
+ * *cpu if not NULL, the calling thread's CPU seconds. */
+static double log_range_cpu(AuditLogger *log, uint64_t first, uint64_t count, double *cpu) {
+    double c0 = thread_cpu_s(), t0 = now_s();
     for (uint64_t n = first; n < first + count; n++) log_typical(log, n);
-    return now_s() - t0;
+    double secs = now_s() - t0;
+    if (cpu) *cpu = thread_cpu_s() - c0;
+    return secs;
+}
+
+static double log_range(AuditLogger *log, uint64_t first, uint64_t count) {
+    return log_range_cpu(log, first, count, NULL);
 }
 
 static AuditLogger *new_logger(size_t capacity) {
@@ -155,6 +166,7 @@ typedef struct {
     pthread_barrier_t *start;
     uint64_t first, count;
     int pin; /* CPU index to pin to, or -1 */
+    double cpu; /* out: the thread's CPU seconds for its events */
 } Producer;
 
 /* Pins the calling thread to CPU `index` modulo the CPUs this process may
@@ -181,7 +193,7 @@ static void *produce(void *arg) {
     Producer *p = arg;
     if (p->pin >= 0) pin_to_cpu(p->pin);
     pthread_barrier_wait(p->start);
-    log_range(p->log, p->first, p->count);
+    log_range_cpu(p->log, p->first, p->count, &p->cpu);
     return NULL;
 }
 
@@ -201,7 +213,7 @@ static int bench_append(size_t capacity, int threads, uint64_t events) {
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
     uint64_t per = events / (uint64_t)threads;
     for (int i = 0; i < threads; i++) {
-        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, threads > 1 ? i : -1};
+        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, threads > 1 ? i : -1, 0};
         if (pthread_create(&tid[i], NULL, produce, &p[i]) != 0) return 1;
     }
     double c0 = cpu_s(), t0 = now_s();
@@ -427,13 +439,14 @@ static int32_t sleepy_callback(void *ctx, const AuditEvent *event) {
 static int bench_slow(uint64_t events, size_t queue) {
     AuditLogger *log = new_logger(5000);
     log_range(log, 0, 5000);
-    double plain = log_range(log, 5000, events);
+    double plain_cpu = 0, slow_cpu = 0;
+    double plain = log_range_cpu(log, 5000, events, &plain_cpu);
 
     static uint64_t delivered;
     uint64_t id = 0;
     CHECK(audit_subscribe_queued(log, sleepy_callback, &delivered, NULL, queue,
                                  AUDIT_OVERFLOW_DROP_OLDEST, 0, &id));
-    double slow = log_range(log, 5000 + events, events);
+    double slow = log_range_cpu(log, 5000 + events, events, &slow_cpu);
     AuditSubscriptionStats stats = {.struct_size = sizeof stats};
     CHECK(audit_subscription_stats(log, id, &stats));
     CHECK(audit_unsubscribe(log, id));
@@ -444,8 +457,9 @@ static int bench_slow(uint64_t events, size_t queue) {
     }
     printf("{\"case\":\"slow_subscriber\",\"events\":%" PRIu64 ",\"queue\":%zu,"
            "\"seconds_without\":%.6f,\"seconds_with\":%.6f,\"ratio\":%.3f,"
-           "\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64 "}\n",
-           events, queue, plain, slow, slow / plain, stats.delivered, stats.dropped);
+           "\"cpu_ratio\":%.3f,\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64 "}\n",
+           events, queue, plain, slow, slow / plain, slow_cpu / plain_cpu, stats.delivered,
+           stats.dropped);
     audit_logger_free(log); /* does not wait for the sleeping delivery thread */
     return 0;
 }
@@ -472,7 +486,8 @@ static void *discard(void *arg) {
 static int bench_forward(uint64_t events, const char *target) {
     AuditLogger *log = new_logger(5000);
     log_range(log, 0, 5000);
-    double plain = log_range(log, 5000, events);
+    double plain_cpu = 0, with_cpu = 0;
+    double plain = log_range_cpu(log, 5000, events, &plain_cpu);
 
     AuditForwarderConfig *cfg = NULL;
     char path[64] = "";
@@ -504,7 +519,7 @@ static int bench_forward(uint64_t events, const char *target) {
     audit_forwarder_config_free(cfg);
 
     double t0 = now_s();
-    double with = log_range(log, 5000 + events, events);
+    double with = log_range_cpu(log, 5000 + events, events, &with_cpu);
     AuditForwarderStats stats = {.struct_size = sizeof stats};
     do {
         CHECK(audit_forwarder_stats(log, 0, &stats));
@@ -518,8 +533,10 @@ static int bench_forward(uint64_t events, const char *target) {
     }
     printf("{\"case\":\"forward\",\"target\":\"%s\",\"events\":%" PRIu64 ","
            "\"seconds_without\":%.6f,\"seconds_with\":%.6f,\"producer_ratio\":%.3f,"
-           "\"delivered_events_per_s\":%.1f,\"logged_events_per_s\":%.1f}\n",
-           target, events, plain, with, with / plain, events / delivered_s, events / plain);
+           "\"producer_cpu_ratio\":%.3f,\"delivered_events_per_s\":%.1f,"
+           "\"logged_events_per_s\":%.1f}\n",
+           target, events, plain, with, with / plain, with_cpu / plain_cpu,
+           events / delivered_s, events / plain);
     audit_logger_free(log);
     if (listener >= 0) {
         shutdown(listener, SHUT_RDWR);
@@ -596,13 +613,14 @@ static int bench_journal(const char *policy_name, int threads, uint64_t events, 
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
     uint64_t per = events / (uint64_t)threads;
     for (int i = 0; i < threads; i++) {
-        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, -1};
+        p[i] = (Producer){log, &start, capacity + (uint64_t)i * per, per, -1, 0};
         if (pthread_create(&tid[i], NULL, produce, &p[i]) != 0) return 1;
     }
     double c0 = cpu_s(), t0 = now_s();
     pthread_barrier_wait(&start);
     for (int i = 0; i < threads; i++) pthread_join(tid[i], NULL);
-    double secs = now_s() - t0, cpu = cpu_s() - c0;
+    double secs = now_s() - t0, cpu = cpu_s() - c0, producer_cpu = 0;
+    for (int i = 0; i < threads; i++) producer_cpu += p[i].cpu;
     pthread_barrier_destroy(&start);
 
     uint64_t total = per * (uint64_t)threads;
@@ -639,11 +657,12 @@ static int bench_journal(const char *policy_name, int threads, uint64_t events, 
            ",\"seconds\":%.6f,\"events_per_s\":%.1f,\"ns_per_event\":%.1f,"
            "\"cpu_ns_per_event\":%.1f,\"close_seconds\":%.6f,\"fsyncs\":%" PRIu64
            ",\"fsyncs_per_event\":%.6f,\"disk_bytes\":%" PRIu64 ",\"disk_bytes_per_event\":%.1f,"
-           "\"compact_json_bytes\":%.1f}\n",
+           "\"compact_json_bytes\":%.1f,\"producer_cpu_ns_per_event\":%.1f}\n",
            policy_name, threads, total, secs, total / secs, secs * 1e9 / total,
            cpu * 1e9 / total, close_s, after.fsyncs - before.fsyncs,
            (double)(after.fsyncs - before.fsyncs) / total, disk,
-           (double)disk / (capacity + total), (double)json_bytes / sample);
+           (double)disk / (capacity + total), (double)json_bytes / sample,
+           producer_cpu * 1e9 / total);
     return 0;
 }
 

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::event::Event;
-use super::sync::{thread_local, Condvar, Mutex};
+use super::sync::{thread_local, AtomicBool, Condvar, Mutex, Ordering};
 
 /// What happens when a queued subscription's queue is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,8 @@ struct State {
     waiting: usize,
     /// The consumer is handling an event it took.
     busy: bool,
+    /// The consumer waits on `filled` and no producer has been told to wake it.
+    asleep: bool,
     closed: bool,
     /// No more events will come; the consumer drains what is queued, then stops.
     finishing: bool,
@@ -64,6 +66,9 @@ pub(crate) struct Queue {
     state: Mutex<State>,
     /// Signalled when an event is queued or the queue closes.
     filled: Condvar,
+    /// A push found the consumer asleep: the next [`wake`](Self::wake)
+    /// signals `filled`. Without it every event would cost a futex call.
+    wake_due: AtomicBool,
     /// Signalled when room is made or the consumer goes idle.
     drained: Condvar,
     capacity: usize,
@@ -75,6 +80,7 @@ impl Queue {
         Queue {
             state: Mutex::new(State::default()),
             filled: Condvar::new(),
+            wake_due: AtomicBool::new(false),
             drained: Condvar::new(),
             capacity,
             overflow,
@@ -154,11 +160,17 @@ impl Queue {
             }
         }
         state.events.push_back(event.clone());
+        if state.asleep {
+            state.asleep = false;
+            self.wake_due.store(true, Ordering::Release);
+        }
     }
 
-    /// Wakes the consumer if it waits for events.
+    /// Wakes the consumer if a push found it waiting for events.
     pub(crate) fn wake(&self) {
-        self.filled.notify_one();
+        if self.wake_due.swap(false, Ordering::AcqRel) {
+            self.filled.notify_one();
+        }
     }
 
     /// For the consumer: marks this thread as the queue's consumer. Call once,
@@ -182,7 +194,9 @@ impl Queue {
                 return Some(event);
             }
             self.notify_drained(&state);
+            state.asleep = true;
             self.filled.wait(&mut state);
+            state.asleep = false;
         }
     }
 
@@ -211,7 +225,10 @@ impl Queue {
                 return true;
             }
             self.notify_drained(&state);
-            if self.filled.wait_until(&mut state, deadline).timed_out() {
+            state.asleep = true;
+            let timed_out = self.filled.wait_until(&mut state, deadline).timed_out();
+            state.asleep = false;
+            if timed_out {
                 return true;
             }
         }

@@ -21,6 +21,8 @@ pub(crate) struct State {
     pub(crate) head_timestamp: i64,
     /// The longest an `offer` waited for room.
     pub(crate) max_wait: Duration,
+    /// Offers waiting for room now: counted, neither queued nor dropped yet.
+    pub(crate) waiting_offers: usize,
     /// Something was offered since the worker last looked.
     pub(crate) wake: bool,
     /// The forwarder is closing: the worker drains and stops.
@@ -76,11 +78,13 @@ impl Backlog {
                 Overflow::Block(timeout) => {
                     let start = Instant::now();
                     let deadline = start + timeout;
+                    state.waiting_offers += 1;
                     while state.items.len() >= self.capacity && !state.closing {
                         if self.drained.wait_until(&mut state, deadline).timed_out() {
                             break;
                         }
                     }
+                    state.waiting_offers -= 1;
                     let waited = start.elapsed();
                     state.max_wait = state.max_wait.max(waited);
                     if state.items.len() >= self.capacity {

@@ -230,8 +230,15 @@ impl Forwarder {
     /// The counters and state now.
     pub fn stats(&self) -> ForwarderStats {
         let b = self.shared.backlog.state.lock();
-        let (offered, dropped, head, waiting, max_wait) =
-            (b.offered, b.dropped, b.head_seq, b.items.len(), b.max_wait);
+        // An offer waiting for room holds an event that is neither queued
+        // nor dropped yet: it is part of the backlog.
+        let (offered, dropped, head, waiting, max_wait) = (
+            b.offered,
+            b.dropped,
+            b.head_seq,
+            b.items.len() + b.waiting_offers,
+            b.max_wait,
+        );
         let oldest_waiting = b.items.front().map(|i| i.event.timestamp());
         drop(b);
         let w = self.shared.worker.lock();

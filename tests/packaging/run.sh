@@ -141,7 +141,12 @@ fi
 
 # ---------------------------------------------------------------------------
 step "Python: pip wheel (setuptools-rust), auditwheel repair, a fresh venv"
-CARGO_TARGET_DIR=$build/cargo-wheel "$py_tools/bin/pip" wheel --no-build-isolation --no-deps \
+# Built without whole-program optimisation: this checks how the wheel is made,
+# installed and loaded, not how fast its library runs (a release wheel keeps
+# Cargo.toml's release profile), and fat LTO would be most of this test's time.
+CARGO_TARGET_DIR=$build/cargo-wheel CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_DEBUG=0 \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    "$py_tools/bin/pip" wheel --no-build-isolation --no-deps \
     -w "$work/wheel" "$repo/bindings/python" >"$work/wheel.log" 2>&1 ||
     { tail -40 "$work/wheel.log"; fail "pip wheel bindings/python"; }
 wheel=$(ls "$work"/wheel/audit_logger-*.whl)
