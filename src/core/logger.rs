@@ -17,7 +17,7 @@ use super::severity::Severity;
 use super::sink::Sink;
 use super::stream::{Reservation, Stream, Tap};
 use super::subscribers::{Callback, Subscribers, Subscription, SubscriptionStats};
-use super::sync::{Arc, Mutex};
+use super::sync::{Arc, CachePadded, Mutex};
 use super::text::utf8;
 use super::timestamp::now_micros;
 
@@ -32,7 +32,9 @@ pub(crate) struct State {
 /// Everything a logger holds; shared with the fork handlers.
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    pub(crate) state: Mutex<State>,
+    /// On cache lines of its own: producers on other cores take it in turn,
+    /// and read `config` and `subscribers` on every event.
+    pub(crate) state: CachePadded<Mutex<State>>,
     pub(crate) subscribers: Subscribers,
     sink: Option<SinkHook>,
     /// The forwarders attached to this logger (see `crate::forward::attach`).
@@ -101,7 +103,7 @@ impl AuditLogger {
             });
         }
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { ring, stream }),
+            state: CachePadded(Mutex::new(State { ring, stream })),
             config,
             subscribers: Subscribers::default(),
             sink,

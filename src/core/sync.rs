@@ -134,3 +134,16 @@ impl Condvar {
         self.0.notify_all();
     }
 }
+
+/// `T` alone on its cache lines (two of them: Intel CPUs fetch lines in
+/// adjacent pairs), so that a lock other cores take in turn does not make
+/// them miss on the read-mostly data around it (false sharing).
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
