@@ -20,8 +20,9 @@ The journal's benchmarks (the "Journal and seal" table; --only-journal runs
 them alone) write their journals under --journal-dir (default: a new directory
 under target/, on the disk that holds the repository) and name its filesystem.
 
-A full run also writes bench/results/latest.json (every record), the plot data
-bench/results/append_vs_capacity.csv and docs/append_vs_capacity.png.
+A full run also writes bench/results/latest.json (every record), and the data
+and plots of append throughput against capacity and against producer threads:
+bench/results/append_vs_{capacity,threads}.csv, docs/append_vs_{capacity,threads}.png.
 """
 
 import argparse
@@ -147,6 +148,9 @@ def capacities(cfg):
 
 
 ALWAYS_THREADS = (1, 2, 8)
+# Producer threads of one logger at capacity 5000, for the threads plot (1
+# and 2 are in every capacity's jobs already).
+APPEND_THREADS = (1, 2, 4)
 
 
 def journal_jobs(cfg, journal_dir):
@@ -197,8 +201,8 @@ def append_path_jobs(cfg):
     """The jobs behind append_path_rows (the 1- and 2-thread appends at 5000
     are in plan already)."""
     return [
-        ("ours", ["append", 5000, 4, cfg["events"]]),
-        ("spdlog", ["append", 5000, 4, cfg["events"]]),
+        *((peer, ["append", 5000, t, cfg["events"]])
+          for peer in ("ours", "spdlog") for t in APPEND_THREADS if t > 2),
         ("ours", ["preformatted", 5000, cfg["events"]]),
         ("spdlog", ["preformatted", 5000, cfg["events"]]),
         ("ours", ["batch", cfg["batch"], cfg["events"]]),
@@ -527,10 +531,38 @@ def plot_data(res, cfg):
             for cap, _ in capacities(cfg)]
 
 
-def write_plot(data, png):
-    """Log-log append throughput against capacity, with matplotlib or else gnuplot."""
-    series = [("audit-logger (C ABI)", 1, "o-"), ("spdlog ringbuffer_sink_mt", 2, "s--"),
-              ("reference (CPython)", 3, "^-")]
+def threads_data(res):
+    """(threads, ours, spdlog) aggregate append events/s at capacity 5000."""
+    return [(t,
+             res.median("ours", "append", "events_per_s", capacity=5000, threads=t),
+             res.median("spdlog", "append", "events_per_s", capacity=5000, threads=t))
+            for t in APPEND_THREADS]
+
+
+# What each plot shows: its file, axes and title, the series (label, column
+# of its data rows, line style) and whether its axes are logarithmic.
+CAPACITY_PLOT = {
+    "name": "append_vs_capacity",
+    "xlabel": "capacity (events kept)",
+    "ylabel": "append throughput, 1 thread (events/s)",
+    "title": "Append throughput vs ring capacity (full ring, typical event)",
+    "series": [("audit-logger (C ABI)", 1, "o-"), ("spdlog ringbuffer_sink_mt", 2, "s--"),
+               ("reference (CPython)", 3, "^-")],
+    "log": True,
+}
+THREADS_PLOT = {
+    "name": "append_vs_threads",
+    "xlabel": "producer threads (one logger, capacity 5000)",
+    "ylabel": "aggregate append throughput (events/s)",
+    "title": "Append throughput vs producer threads (full ring, typical event)",
+    "series": [("audit-logger (C ABI)", 1, "o-"), ("spdlog ringbuffer_sink_mt", 2, "s--")],
+    "log": False,
+}
+
+
+def write_plot(data, png, plot):
+    """Draws `plot` (see CAPACITY_PLOT) of `data`, with matplotlib or else gnuplot."""
+    series = plot["series"]
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -543,11 +575,15 @@ def write_plot(data, png):
             pts = [(d[0], d[col]) for d in data if d[col]]
             if pts:
                 ax.plot(*zip(*pts), style, label=label)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("capacity (events kept)")
-        ax.set_ylabel("append throughput, 1 thread (events/s)")
-        ax.set_title("Append throughput vs ring capacity (full ring, typical event)")
+        if plot["log"]:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+        else:
+            ax.set_xticks([d[0] for d in data])
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel(plot["xlabel"])
+        ax.set_ylabel(plot["ylabel"])
+        ax.set_title(plot["title"])
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
         fig.tight_layout()
@@ -559,9 +595,9 @@ def write_plot(data, png):
                 f.write(" ".join(str(v if v else "NaN") for v in d) + "\n")
         plots = ", ".join(f"'{f.name}' using 1:{col + 1} with linespoints title '{label}'"
                           for label, col, _ in series)
-        script = (f"set terminal png size 770,500; set output '{png}'; set logscale xy; "
-                  "set xlabel 'capacity (events kept)'; "
-                  "set ylabel 'append throughput, 1 thread (events/s)'; "
+        script = (f"set terminal png size 770,500; set output '{png}'; "
+                  + ("set logscale xy; " if plot["log"] else "set yrange [0:*]; ")
+                  + f"set xlabel '{plot['xlabel']}'; set ylabel '{plot['ylabel']}'; "
                   f"set grid; plot {plots}")
         run(["gnuplot", "-e", script])
         os.unlink(f.name)
@@ -692,12 +728,16 @@ def main():
 
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        data = plot_data(res, cfg)
-        with open(out / "append_vs_capacity.csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["capacity", "ours_events_per_s", "spdlog_events_per_s",
-                        "reference_events_per_s"])
-            w.writerows(data)
+        plots = [(CAPACITY_PLOT, plot_data(res, cfg),
+                  ["capacity", "ours_events_per_s", "spdlog_events_per_s",
+                   "reference_events_per_s"]),
+                 (THREADS_PLOT, threads_data(res),
+                  ["threads", "ours_events_per_s", "spdlog_events_per_s"])]
+        for plot, data, columns in plots:
+            with open(out / f"{plot['name']}.csv", "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(columns)
+                w.writerows(data)
         (out / "latest.json").write_text(json.dumps(
             {"config": {k: v for k, v in cfg.items() if k != "ref_append"},
              "machine": info, "library": str(lib), "benchmarks": git_describe(),
@@ -705,10 +745,11 @@ def main():
              "records": records}, indent=1))
         say(f"== results in {out}")
         if not args.quick:
-            png = REPO / "docs/append_vs_capacity.png"
-            png.parent.mkdir(exist_ok=True)
-            if write_plot(data, png):
-                say(f"== plot in {png}")
+            for plot, data, _ in plots:
+                png = REPO / f"docs/{plot['name']}.png"
+                png.parent.mkdir(exist_ok=True)
+                if write_plot(data, png, plot):
+                    say(f"== plot in {png}")
     if tmp is not None:
         tmp.cleanup()
 
