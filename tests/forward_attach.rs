@@ -16,9 +16,11 @@ use std::time::Duration;
 
 use audit_logger::core::{AuditLogger, Config, ErrorKind, Event, NewEvent, Overflow, Severity};
 use audit_logger::forward::{
-    read_cursor, Format, ForwarderConfig, JsonlConfig, LogId, SyslogConfig, Target,
+    read_cursor, write_cursor, Format, ForwarderConfig, JsonlConfig, LogId, SyslogConfig, Target,
 };
-use audit_logger::journal::{open_logger, read_journal_events, Fsync, JournalConfig};
+use audit_logger::journal::{
+    journal_stats, open_logger, read_journal_events, Fsync, Journal, JournalConfig,
+};
 use harness::{free_port, wait_until, Rsyslog};
 
 fn log_n(log: &AuditLogger, from: usize, n: usize) {
@@ -217,6 +219,60 @@ fn with_a_journal_a_restart_resumes_after_the_cursor() {
     assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
     assert!(lines.iter().all(|l| l["log_id"] == id.to_string()));
     assert_eq!(read_cursor(&cursor, &id).unwrap(), Some(500));
+}
+
+/// A journal of several segments and a cursor in the newest one: the
+/// forwarder attached after a restart sends the events after the cursor,
+/// each once and in order, and none at or before it.
+#[test]
+fn a_restart_sends_exactly_the_events_after_a_cursor_in_the_newest_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let path = dir.path().join("out.jsonl");
+    let small = || {
+        let mut c = JournalConfig::new(&journal);
+        c.storage.max_segment_bytes = Some(2048);
+        c
+    };
+    let log = open_logger(Config::with_capacity(50), small()).unwrap();
+    for i in 0..120 {
+        log_n(&log, i, 1);
+        // One event a batch, so that the writer rotates at the size.
+        let seq = i as u64 + 1;
+        assert!(wait_until(Duration::from_secs(10), || {
+            journal_stats(&log).unwrap().written_seq >= seq
+        }));
+    }
+    drop(log);
+    let reader = Journal::open_read_only(&journal).unwrap();
+    let segments = reader.segments();
+    assert!(segments.len() >= 4, "{} segments", segments.len());
+    let cursor = segments.last().unwrap().header.first_seq + 1;
+    assert!(cursor < 120);
+    let log_id = LogId::parse(&reader.log_id().to_string()).unwrap();
+    write_cursor(&journal.join("forward-file.cursor"), &log_id, cursor).unwrap();
+
+    let log = open_logger(Config::with_capacity(50), small()).unwrap();
+    log.attach_forwarder(
+        "file",
+        ForwarderConfig::new(Target::Jsonl(JsonlConfig::new(&path))),
+    )
+    .unwrap();
+    let after = 120 - cursor;
+    assert!(wait_until(Duration::from_secs(20), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .delivered
+        == after));
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (after, 0), "{report:?}");
+    assert_eq!(report.stats.dropped, 0, "{report:?}");
+    let seqs: Vec<u64> = jsonl_lines(&path)
+        .iter()
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (cursor + 1..=120).collect::<Vec<_>>());
 }
 
 /// The logging process (this test binary, run again as a child): opens the
