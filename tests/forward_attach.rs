@@ -275,6 +275,85 @@ fn a_restart_sends_exactly_the_events_after_a_cursor_in_the_newest_segment() {
     assert_eq!(seqs, (cursor + 1..=120).collect::<Vec<_>>());
 }
 
+/// With a journal and a target that stays down, the lag counts the whole
+/// backlog: after a restart, the events journaled before it (100, or 70
+/// after a cursor at 30) before any new event, each once; the lag in seconds
+/// is the age of the oldest unacknowledged event.
+#[test]
+fn with_a_journal_the_lag_counts_what_earlier_runs_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let down = free_port();
+    let target = || {
+        let mut c = syslog(down);
+        c.close_timeout = Duration::from_millis(100);
+        c
+    };
+    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+    log.attach_forwarder("down", target()).unwrap();
+    log_n(&log, 0, 100);
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (0, 100), "{report:?}");
+    drop(log);
+    let first_timestamp = journal_events(&journal)[0].timestamp();
+    let now_micros = || {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        t.unwrap().as_micros() as i64
+    };
+
+    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+    log.attach_forwarder("down", target()).unwrap();
+    assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 100);
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .retries
+        >= 2));
+    let before = now_micros();
+    let s = log.forwarder_stats(0).unwrap();
+    let after = now_micros();
+    assert_eq!((s.lag_events, s.delivered, s.dropped), (100, 0, 0), "{s:?}");
+    let age = s.lag_seconds * 1e6;
+    assert!(
+        age + 1.0 >= (before - first_timestamp) as f64
+            && age <= (after - first_timestamp) as f64 + 1.0,
+        "lag {} s, the first event is {} to {} µs old",
+        s.lag_seconds,
+        before - first_timestamp,
+        after - first_timestamp
+    );
+    log_n(&log, 100, 5);
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .offered
+        == 5));
+    let s = log.forwarder_stats(0).unwrap();
+    assert_eq!(s.lag_events, 105, "{s:?}");
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (0, 105), "{report:?}");
+    drop(log);
+
+    let log_id = Journal::open_read_only(&journal)
+        .unwrap()
+        .log_id()
+        .to_string();
+    let log_id = LogId::parse(&log_id).unwrap();
+    write_cursor(&journal.join("forward-down.cursor"), &log_id, 30).unwrap();
+    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+    log.attach_forwarder("down", target()).unwrap();
+    assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 75);
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .retries
+        >= 2));
+    let s = log.forwarder_stats(0).unwrap();
+    assert_eq!((s.lag_events, s.last_acked_seq), (75, Some(30)), "{s:?}");
+}
+
 /// The logging process (this test binary, run again as a child): opens the
 /// journal in `AUDIT_CHILD_JOURNAL` with a syslog forwarder to
 /// `AUDIT_CHILD_PORT`, logs `AUDIT_CHILD_COUNT` events from
