@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use audit_logger::core::{AuditLogger, Config, ErrorKind, Event, NewEvent, Overflow, Severity};
 use audit_logger::forward::{
-    read_cursor, write_cursor, Format, ForwarderConfig, JsonlConfig, LogId, SyslogConfig, Target,
+    read_cursor, write_cursor, Format, ForwarderConfig, ForwarderStats, JsonlConfig, LogId,
+    SyslogConfig, Target,
 };
 use audit_logger::journal::{
     journal_stats, open_logger, read_journal_events, Fsync, Journal, JournalConfig,
@@ -57,6 +58,16 @@ fn syslog(port: u16) -> ForwarderConfig {
     c.retry.initial = Duration::from_millis(50);
     c.retry.max = Duration::from_millis(500);
     c
+}
+
+/// The stats of forwarder 0 once it failed to connect twice.
+fn after_retries(log: &AuditLogger) -> ForwarderStats {
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .retries
+        >= 2));
+    log.forwarder_stats(0).unwrap()
 }
 
 fn journal_events(dir: &Path) -> Vec<Event> {
@@ -131,12 +142,7 @@ fn an_unreachable_target_fills_a_counted_backlog() {
     config.close_timeout = Duration::from_millis(300);
     log.attach_forwarder("down", config).unwrap();
     log_n(&log, 0, 1000);
-    assert!(wait_until(Duration::from_secs(10), || log
-        .forwarder_stats(0)
-        .unwrap()
-        .retries
-        >= 2));
-    let s = log.forwarder_stats(0).unwrap();
+    let s = after_retries(&log);
     assert!(!s.connected);
     assert!(s.last_error.is_some());
     assert_eq!(s.offered, 1000);
@@ -302,14 +308,14 @@ fn with_a_journal_the_lag_counts_what_earlier_runs_left() {
         t.unwrap().as_micros() as i64
     };
 
-    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
-    log.attach_forwarder("down", target()).unwrap();
+    let reopen = || {
+        let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+        log.attach_forwarder("down", target()).unwrap();
+        log
+    };
+    let log = reopen();
     assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 100);
-    assert!(wait_until(Duration::from_secs(10), || log
-        .forwarder_stats(0)
-        .unwrap()
-        .retries
-        >= 2));
+    after_retries(&log);
     let before = now_micros();
     let s = log.forwarder_stats(0).unwrap();
     let after = now_micros();
@@ -342,15 +348,9 @@ fn with_a_journal_the_lag_counts_what_earlier_runs_left() {
         .to_string();
     let log_id = LogId::parse(&log_id).unwrap();
     write_cursor(&journal.join("forward-down.cursor"), &log_id, 30).unwrap();
-    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
-    log.attach_forwarder("down", target()).unwrap();
+    let log = reopen();
     assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 75);
-    assert!(wait_until(Duration::from_secs(10), || log
-        .forwarder_stats(0)
-        .unwrap()
-        .retries
-        >= 2));
-    let s = log.forwarder_stats(0).unwrap();
+    let s = after_retries(&log);
     assert_eq!((s.lag_events, s.last_acked_seq), (75, Some(30)), "{s:?}");
 }
 

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::dir::{self, Listed, Listing, Meta, ARCHIVE_FILE};
+use super::dir::{self, Listing, Meta, ARCHIVE_FILE};
 use super::error::{Error, ErrorKind, Result};
 use super::frame::FrameKind;
-use super::header::{LogId, ARCHIVE_MAGIC, SEGMENT_MAGIC};
-use super::recover::{corruption, RemovedSegment};
+use super::header::{LogId, ARCHIVE_MAGIC};
+use super::recover::{corruption, open_segment, Opened, RemovedSegment};
 use super::scan::{self, At, HeaderState, Window};
 use super::SegmentInfo;
 
@@ -58,9 +58,21 @@ impl Reader {
         };
         let count = listing.segments.len();
         for (i, listed) in listing.segments.into_iter().enumerate() {
-            match open_segment(listed, meta.log_id, i + 1 == count)? {
-                Opened::Valid(info) => reader.segments.push(Arc::new(info)),
-                Opened::Torn(torn) => reader.torn_segment = Some(torn),
+            match open_segment(&listed, meta.log_id, i + 1 == count)? {
+                Opened::Valid { header, window, .. } => {
+                    reader.segments.push(Arc::new(SegmentInfo {
+                        name: listed.name,
+                        bytes: window.len(),
+                        path: listed.path,
+                        header,
+                    }))
+                }
+                Opened::Torn { bytes } => {
+                    reader.torn_segment = Some(RemovedSegment {
+                        name: listed.name,
+                        bytes,
+                    })
+                }
             }
         }
         if listing.has_archive {
@@ -194,67 +206,6 @@ pub(crate) fn open_listing(dir: &Path) -> Result<(Listing, Meta)> {
     }
     let meta = dir::read_meta(dir)?;
     Ok((listing, meta))
-}
-
-/// A segment file whose header was read.
-pub(crate) enum Opened {
-    /// A valid header of this journal.
-    Valid(SegmentInfo),
-    /// The newest segment, its header torn (a writer opening the journal
-    /// removes it).
-    Torn(RemovedSegment),
-}
-
-/// Reads and checks the header of segment `listed` of the journal `log_id`
-/// (only this file is opened). A foreign log id, a first seq other than the
-/// file name's, a damaged header, or a torn one in a segment that is not the
-/// `newest`, is an error.
-pub(crate) fn open_segment(listed: Listed, log_id: LogId, newest: bool) -> Result<Opened> {
-    let path = &listed.path;
-    let mut w = scan::open_window(path)?;
-    match scan::read_header(&mut w, SEGMENT_MAGIC)
-        .map_err(|e| Error::io("cannot read", path, &e))?
-    {
-        HeaderState::Valid(header, _) => {
-            if header.log_id != log_id {
-                return Err(corruption(
-                    path,
-                    10,
-                    &format!(
-                        "the segment belongs to another journal (log id {}, the directory's is {})",
-                        header.log_id, log_id
-                    ),
-                ));
-            }
-            if header.first_seq != listed.first_seq {
-                return Err(corruption(
-                    path,
-                    26,
-                    &format!(
-                        "the header's first seq is {}, the file name's {}",
-                        header.first_seq, listed.first_seq
-                    ),
-                ));
-            }
-            Ok(Opened::Valid(SegmentInfo {
-                name: listed.name,
-                bytes: w.len(),
-                path: listed.path,
-                header,
-            }))
-        }
-        HeaderState::Newer(v) => Err(dir::newer_version(path, v)),
-        HeaderState::Torn if newest => Ok(Opened::Torn(RemovedSegment {
-            name: listed.name,
-            bytes: w.len(),
-        })),
-        HeaderState::Torn => Err(corruption(
-            path,
-            0,
-            "the header is incomplete, in a segment that is not the newest",
-        )),
-        HeaderState::Bad(why) => Err(corruption(path, 0, &format!("the segment file {why}"))),
-    }
 }
 
 /// An iterator over frames of journal files; see [`Reader::frames`].

@@ -56,7 +56,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dir::Listed;
-use super::reader::{open_listing, open_segment, Opened};
+use super::reader::open_listing;
+use super::recover::{open_segment, Opened};
 use super::{
     frame_crc, Error, ErrorKind, Frame, FrameKind, LogId, Position, Reader, Result, SegmentInfo,
     ARCHIVE_FILE, FRAME_HEADER_LEN, MAX_PAYLOAD,
@@ -732,18 +733,17 @@ impl Follower {
         let Some(i) = pick(&listing.segments) else {
             return Ok(None);
         };
-        let listed = listing
-            .segments
-            .into_iter()
-            .nth(i)
-            .expect("picked from the list");
-        Ok(match open_segment(listed, log_id, i + 1 == count)? {
-            Opened::Valid(info) => Some(Position {
-                segment: info.header.first_seq,
-                offset: info.header.encoded_len() as u64,
-            }),
-            Opened::Torn(_) => None,
-        })
+        Ok(
+            match open_segment(&listing.segments[i], log_id, i + 1 == count)? {
+                Opened::Valid {
+                    header, header_len, ..
+                } => Some(Position {
+                    segment: header.first_seq,
+                    offset: header_len,
+                }),
+                Opened::Torn { .. } => None,
+            },
+        )
     }
 
     /// Reads what was appended since the last poll. Returns the events, and
