@@ -477,3 +477,45 @@ fn kill_the_logging_process_and_restart_it() {
     assert!(twice.iter().all(|&s| s > killed_cursor), "{twice:?}");
     assert!(twice.len() as u64 <= killed_at as u64 - killed_cursor);
 }
+
+/// Without a journal, a collector that accepts the connection and never
+/// reads, a tiny backlog and `Block(50 ms)`: producers wait for room, never
+/// much longer than the policy, and the events without room are counted.
+#[test]
+fn a_collector_that_never_reads_blocks_producers_no_longer_than_the_policy() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+    let log = AuditLogger::new(100).unwrap();
+    let mut config = syslog(port);
+    if let Target::Syslog(s) = &mut config.target {
+        s.settle = Duration::from_secs(60);
+    }
+    config.backlog = 2;
+    config.max_batch = 1;
+    config.max_in_flight = 1;
+    config.overflow = Overflow::Block(Duration::from_millis(50));
+    config.close_timeout = Duration::from_millis(100);
+    log.attach_forwarder("stuck", config).unwrap();
+    let _peer = accepted.join().unwrap().unwrap();
+    let mut longest = Duration::ZERO;
+    for i in 0..20 {
+        let start = std::time::Instant::now();
+        log_n(&log, i, 1);
+        longest = longest.max(start.elapsed());
+    }
+    let s = log.forwarder_stats(0).unwrap();
+    assert!(s.connected, "{s:?}");
+    assert!(
+        longest >= Duration::from_millis(50),
+        "no producer waited: {longest:?}"
+    );
+    assert!(
+        longest < Duration::from_millis(50) + Duration::from_secs(1),
+        "{longest:?}"
+    );
+    // One in flight, one in the forwarder's batch, one in its feeding
+    // thread's hands, two in the logger's queue: the rest had no room.
+    assert_eq!(s.dropped, 15, "{s:?}");
+    assert_eq!((s.offered, s.lag_events), (20, 5), "{s:?}");
+}
