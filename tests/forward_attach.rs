@@ -16,9 +16,12 @@ use std::time::Duration;
 
 use audit_logger::core::{AuditLogger, Config, ErrorKind, Event, NewEvent, Overflow, Severity};
 use audit_logger::forward::{
-    read_cursor, Format, ForwarderConfig, JsonlConfig, LogId, SyslogConfig, Target,
+    read_cursor, write_cursor, Format, ForwarderConfig, ForwarderStats, JsonlConfig, LogId,
+    SyslogConfig, Target,
 };
-use audit_logger::journal::{open_logger, read_journal_events, Fsync, JournalConfig};
+use audit_logger::journal::{
+    journal_stats, open_logger, read_journal_events, Fsync, Journal, JournalConfig,
+};
 use harness::{free_port, wait_until, Rsyslog};
 
 fn log_n(log: &AuditLogger, from: usize, n: usize) {
@@ -55,6 +58,16 @@ fn syslog(port: u16) -> ForwarderConfig {
     c.retry.initial = Duration::from_millis(50);
     c.retry.max = Duration::from_millis(500);
     c
+}
+
+/// The stats of forwarder 0 once it failed to connect twice.
+fn after_retries(log: &AuditLogger) -> ForwarderStats {
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .retries
+        >= 2));
+    log.forwarder_stats(0).unwrap()
 }
 
 fn journal_events(dir: &Path) -> Vec<Event> {
@@ -129,12 +142,7 @@ fn an_unreachable_target_fills_a_counted_backlog() {
     config.close_timeout = Duration::from_millis(300);
     log.attach_forwarder("down", config).unwrap();
     log_n(&log, 0, 1000);
-    assert!(wait_until(Duration::from_secs(10), || log
-        .forwarder_stats(0)
-        .unwrap()
-        .retries
-        >= 2));
-    let s = log.forwarder_stats(0).unwrap();
+    let s = after_retries(&log);
     assert!(!s.connected);
     assert!(s.last_error.is_some());
     assert_eq!(s.offered, 1000);
@@ -217,6 +225,133 @@ fn with_a_journal_a_restart_resumes_after_the_cursor() {
     assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
     assert!(lines.iter().all(|l| l["log_id"] == id.to_string()));
     assert_eq!(read_cursor(&cursor, &id).unwrap(), Some(500));
+}
+
+/// A journal of several segments and a cursor in the newest one: the
+/// forwarder attached after a restart sends the events after the cursor,
+/// each once and in order, and none at or before it.
+#[test]
+fn a_restart_sends_exactly_the_events_after_a_cursor_in_the_newest_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let path = dir.path().join("out.jsonl");
+    let small = || {
+        let mut c = JournalConfig::new(&journal);
+        c.storage.max_segment_bytes = Some(2048);
+        c
+    };
+    let log = open_logger(Config::with_capacity(50), small()).unwrap();
+    for i in 0..120 {
+        log_n(&log, i, 1);
+        // One event a batch, so that the writer rotates at the size.
+        let seq = i as u64 + 1;
+        assert!(wait_until(Duration::from_secs(10), || {
+            journal_stats(&log).unwrap().written_seq >= seq
+        }));
+    }
+    drop(log);
+    let reader = Journal::open_read_only(&journal).unwrap();
+    let segments = reader.segments();
+    assert!(segments.len() >= 4, "{} segments", segments.len());
+    let cursor = segments.last().unwrap().header.first_seq + 1;
+    assert!(cursor < 120);
+    let log_id = LogId::parse(&reader.log_id().to_string()).unwrap();
+    write_cursor(&journal.join("forward-file.cursor"), &log_id, cursor).unwrap();
+
+    let log = open_logger(Config::with_capacity(50), small()).unwrap();
+    log.attach_forwarder(
+        "file",
+        ForwarderConfig::new(Target::Jsonl(JsonlConfig::new(&path))),
+    )
+    .unwrap();
+    let after = 120 - cursor;
+    assert!(wait_until(Duration::from_secs(20), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .delivered
+        == after));
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (after, 0), "{report:?}");
+    assert_eq!(report.stats.dropped, 0, "{report:?}");
+    let seqs: Vec<u64> = jsonl_lines(&path)
+        .iter()
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (cursor + 1..=120).collect::<Vec<_>>());
+}
+
+/// With a journal and a target that stays down, the lag counts the whole
+/// backlog: after a restart, the events journaled before it (100, or 70
+/// after a cursor at 30) before any new event, each once; the lag in seconds
+/// is the age of the oldest unacknowledged event.
+#[test]
+fn with_a_journal_the_lag_counts_what_earlier_runs_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let down = free_port();
+    let target = || {
+        let mut c = syslog(down);
+        c.close_timeout = Duration::from_millis(100);
+        c
+    };
+    let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+    log.attach_forwarder("down", target()).unwrap();
+    log_n(&log, 0, 100);
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (0, 100), "{report:?}");
+    drop(log);
+    let first_timestamp = journal_events(&journal)[0].timestamp();
+    let now_micros = || {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        t.unwrap().as_micros() as i64
+    };
+
+    let reopen = || {
+        let log = open_logger(Config::with_capacity(50), JournalConfig::new(&journal)).unwrap();
+        log.attach_forwarder("down", target()).unwrap();
+        log
+    };
+    let log = reopen();
+    assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 100);
+    after_retries(&log);
+    let before = now_micros();
+    let s = log.forwarder_stats(0).unwrap();
+    let after = now_micros();
+    assert_eq!((s.lag_events, s.delivered, s.dropped), (100, 0, 0), "{s:?}");
+    let age = s.lag_seconds * 1e6;
+    assert!(
+        age + 1.0 >= (before - first_timestamp) as f64
+            && age <= (after - first_timestamp) as f64 + 1.0,
+        "lag {} s, the first event is {} to {} µs old",
+        s.lag_seconds,
+        before - first_timestamp,
+        after - first_timestamp
+    );
+    log_n(&log, 100, 5);
+    assert!(wait_until(Duration::from_secs(10), || log
+        .forwarder_stats(0)
+        .unwrap()
+        .offered
+        == 5));
+    let s = log.forwarder_stats(0).unwrap();
+    assert_eq!(s.lag_events, 105, "{s:?}");
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (0, 105), "{report:?}");
+    drop(log);
+
+    let log_id = Journal::open_read_only(&journal)
+        .unwrap()
+        .log_id()
+        .to_string();
+    let log_id = LogId::parse(&log_id).unwrap();
+    write_cursor(&journal.join("forward-down.cursor"), &log_id, 30).unwrap();
+    let log = reopen();
+    assert_eq!(log.forwarder_stats(0).unwrap().lag_events, 75);
+    let s = after_retries(&log);
+    assert_eq!((s.lag_events, s.last_acked_seq), (75, Some(30)), "{s:?}");
 }
 
 /// The logging process (this test binary, run again as a child): opens the
@@ -341,4 +476,51 @@ fn kill_the_logging_process_and_restart_it() {
     // Only what the killed process sent past its last cursor write comes twice.
     assert!(twice.iter().all(|&s| s > killed_cursor), "{twice:?}");
     assert!(twice.len() as u64 <= killed_at as u64 - killed_cursor);
+}
+
+/// Without a journal, a collector that accepts the connection and never
+/// reads, a tiny backlog and `Block(50 ms)`: producers wait for room, never
+/// much longer than the policy, and the events without room are counted.
+#[test]
+fn a_collector_that_never_reads_blocks_producers_no_longer_than_the_policy() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+    let log = AuditLogger::new(100).unwrap();
+    let mut config = syslog(port);
+    if let Target::Syslog(s) = &mut config.target {
+        s.settle = Duration::from_secs(60);
+    }
+    config.backlog = 2;
+    config.max_batch = 1;
+    config.max_in_flight = 1;
+    config.overflow = Overflow::Block(Duration::from_millis(50));
+    config.close_timeout = Duration::from_millis(100);
+    log.attach_forwarder("stuck", config).unwrap();
+    let _peer = accepted.join().unwrap().unwrap();
+    let mut longest = Duration::ZERO;
+    for i in 0..20 {
+        let start = std::time::Instant::now();
+        log_n(&log, i, 1);
+        longest = longest.max(start.elapsed());
+    }
+    let s = log.forwarder_stats(0).unwrap();
+    assert!(s.connected, "{s:?}");
+    assert!(
+        longest >= Duration::from_millis(50),
+        "no producer waited: {longest:?}"
+    );
+    assert!(
+        longest < Duration::from_millis(50) + Duration::from_secs(1),
+        "{longest:?}"
+    );
+    // One in flight, one in the forwarder's batch, one in its feeding
+    // thread's hands, two in the logger's queue: the rest had no room.
+    assert_eq!(s.dropped, 15, "{s:?}");
+    assert_eq!((s.offered, s.lag_events), (20, 5), "{s:?}");
+    assert!(s.max_offer_wait >= Duration::from_millis(50), "{s:?}");
+    assert!(
+        s.max_offer_wait <= longest,
+        "{s:?}, longest log {longest:?}"
+    );
 }

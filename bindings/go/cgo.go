@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -39,6 +40,49 @@ func cString(name, s string) (*C.char, error) {
 	b := make([]byte, len(s)+1)
 	copy(b, s)
 	return (*C.char)(unsafe.Pointer(&b[0])), nil
+}
+
+// settings applies a builder's C setters in order and keeps the first error:
+// once a conversion or a setter failed, the rest do nothing. Forwarder and
+// journal configurations are applied through it.
+type settings struct{ err error }
+
+// set calls one setter.
+func (s *settings) set(f func() C.AuditStatus) {
+	if s.err == nil {
+		s.err = call(f)
+	}
+}
+
+// keep records err if it is the first.
+func (s *settings) keep(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// text is v for C (see cString); NULL when empty and optional.
+func (s *settings) text(name, v string, optional bool) *C.char {
+	if optional && v == "" {
+		return nil
+	}
+	p, err := cString(name, v)
+	s.keep(err)
+	return p
+}
+
+// millis is d for a setter taking milliseconds (see millis).
+func (s *settings) millis(name string, d time.Duration) C.uint32_t {
+	ms, err := millis(name, d)
+	s.keep(err)
+	return ms
+}
+
+// seconds is d for a setter taking seconds (see seconds).
+func (s *settings) seconds(name string, d time.Duration) C.uint64_t {
+	secs, err := seconds(name, d)
+	s.keep(err)
+	return secs
 }
 
 // takeString copies and frees a string the library returned as char *.

@@ -93,14 +93,6 @@ type ForwarderReport struct {
 	LastAckedSeq uint64 // the seq of the last acknowledged event, 0 if none
 }
 
-// optString is s for C, or NULL when empty.
-func optString(name, s string) (*C.char, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return cString(name, s)
-}
-
 // build makes the C configuration of c; the caller frees it.
 func (c ForwarderConfig) build() (*C.AuditForwarderConfig, error) {
 	address, err := cString("Address", c.Address)
@@ -134,26 +126,16 @@ func (c ForwarderConfig) build() (*C.AuditForwarderConfig, error) {
 	return raw, nil
 }
 
+// apply sets c's options on raw.
 func (c ForwarderConfig) apply(raw *C.AuditForwarderConfig) error {
+	var s settings
 	if t := c.TLS; t != nil {
-		var names [4]*C.char
-		for i, s := range []string{t.CAFile, t.ServerName, t.ClientCert, t.ClientKey} {
-			p, err := optString("TLS", s)
-			if err != nil {
-				return err
-			}
-			names[i] = p
-		}
-		if err := call(func() C.AuditStatus {
-			return C.audit_forwarder_config_set_tls(raw, names[0], names[1], names[2], names[3])
-		}); err != nil {
-			return err
-		}
+		ca, name := s.text("TLS", t.CAFile, true), s.text("TLS", t.ServerName, true)
+		cert, key := s.text("TLS", t.ClientCert, true), s.text("TLS", t.ClientKey, true)
+		s.set(func() C.AuditStatus { return C.audit_forwarder_config_set_tls(raw, ca, name, cert, key) })
 	}
 	if c.Format != FormatDefault {
-		if err := call(func() C.AuditStatus { return C.audit_forwarder_config_set_format(raw, C.uint32_t(c.Format)) }); err != nil {
-			return err
-		}
+		s.set(func() C.AuditStatus { return C.audit_forwarder_config_set_format(raw, C.uint32_t(c.Format)) })
 	}
 	if c.Backlog != 0 || c.Overflow != 0 || c.BlockTimeout != 0 {
 		overflow := c.Overflow
@@ -164,52 +146,24 @@ func (c ForwarderConfig) apply(raw *C.AuditForwarderConfig) error {
 		if backlog < 0 {
 			backlog = 0 // refused by the library
 		}
-		ms, err := millis("BlockTimeout", c.BlockTimeout)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus {
+		ms := s.millis("BlockTimeout", c.BlockTimeout)
+		s.set(func() C.AuditStatus {
 			return C.audit_forwarder_config_set_backlog(raw, C.size_t(backlog), C.uint32_t(overflow), ms)
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	if c.RetryInitial != 0 || c.RetryMax != 0 {
-		first, err := millis("RetryInitial", c.RetryInitial)
-		if err != nil {
-			return err
-		}
-		longest, err := millis("RetryMax", c.RetryMax)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus { return C.audit_forwarder_config_set_retry(raw, first, longest) }); err != nil {
-			return err
-		}
+		first, longest := s.millis("RetryInitial", c.RetryInitial), s.millis("RetryMax", c.RetryMax)
+		s.set(func() C.AuditStatus { return C.audit_forwarder_config_set_retry(raw, first, longest) })
 	}
 	if c.CloseTimeout != 0 {
-		ms, err := millis("CloseTimeout", c.CloseTimeout)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus { return C.audit_forwarder_config_set_close_timeout(raw, ms) }); err != nil {
-			return err
-		}
+		ms := s.millis("CloseTimeout", c.CloseTimeout)
+		s.set(func() C.AuditStatus { return C.audit_forwarder_config_set_close_timeout(raw, ms) })
 	}
 	for k, v := range c.Properties {
-		key, err := cString("Properties key", k)
-		if err != nil {
-			return err
-		}
-		value, err := cString("Properties value", v)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus { return C.audit_forwarder_config_set_property(raw, key, value) }); err != nil {
-			return err
-		}
+		key, value := s.text("Properties key", k, false), s.text("Properties value", v, false)
+		s.set(func() C.AuditStatus { return C.audit_forwarder_config_set_property(raw, key, value) })
 	}
-	return nil
+	return s.err
 }
 
 // AddForwarder attaches a forwarder named name (1 to 64 of A-Z a-z 0-9 - _ .)

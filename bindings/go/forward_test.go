@@ -111,6 +111,29 @@ func TestForwarderBadConfigurationsAreRefused(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// Each option's failure is the error, the first one when several fail.
+	syslog := func(c al.ForwarderConfig) al.ForwarderConfig {
+		c.Target, c.Address = al.TargetSyslog, "127.0.0.1:1"
+		return c
+	}
+	for name, c := range map[string]struct {
+		cfg  al.ForwarderConfig
+		want string
+	}{
+		"tls-on-a-file":  {al.ForwarderConfig{Target: al.TargetJSONL, Address: filepath.Join(dir, "t"), TLS: &al.ForwarderTLS{}}, "TLS"},
+		"tls-nul":        {al.ForwarderConfig{Target: al.TargetSyslog, Address: "127.0.0.1:1", TLS: &al.ForwarderTLS{CAFile: "a\x00"}}, "TLS contains a NUL"},
+		"property-key":   {syslog(al.ForwarderConfig{Properties: map[string]string{"k\x00": "v"}}), "Properties key contains a NUL"},
+		"property-value": {syslog(al.ForwarderConfig{Properties: map[string]string{"k": "v\x00"}}), "Properties value contains a NUL"},
+		"block-timeout":  {syslog(al.ForwarderConfig{Backlog: 5, BlockTimeout: -time.Second}), "BlockTimeout -1s is negative"},
+		"retry-first":    {syslog(al.ForwarderConfig{RetryInitial: -time.Second, RetryMax: -time.Second}), "RetryInitial -1s is negative"},
+		"retry-max":      {syslog(al.ForwarderConfig{RetryMax: -time.Second, CloseTimeout: -time.Second}), "RetryMax -1s is negative"},
+		"close-timeout":  {syslog(al.ForwarderConfig{CloseTimeout: -time.Second}), "CloseTimeout -1s is negative"},
+	} {
+		_, err := l.AddForwarder(name, c.cfg)
+		if !errors.Is(err, al.ErrInvalidArgument) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an invalid argument about %q", name, err, c.want)
+		}
+	}
 	if _, err := l.AddForwarder("f", file); err != nil {
 		t.Fatal(err)
 	}

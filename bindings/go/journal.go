@@ -72,13 +72,9 @@ func (j JournalConfig) apply(config *C.AuditConfig) error {
 		}
 		return nil
 	}
-	dir, err := cString("Journal.Dir", j.Dir)
-	if err != nil {
-		return err
-	}
-	if err := call(func() C.AuditStatus { return C.audit_config_set_journal(config, dir) }); err != nil {
-		return err
-	}
+	var s settings
+	dir := s.text("Journal.Dir", j.Dir, false)
+	s.set(func() C.AuditStatus { return C.audit_config_set_journal(config, dir) })
 	if j.Fsync != FsyncDefault || j.BatchEvents != 0 || j.BatchInterval != 0 || j.NoCriticalSync {
 		policy, events, interval := j.Fsync, j.BatchEvents, j.BatchInterval
 		if policy == FsyncDefault {
@@ -91,21 +87,16 @@ func (j JournalConfig) apply(config *C.AuditConfig) error {
 			interval = 50 * time.Millisecond
 		}
 		if events < 0 || uint64(events) > 0xFFFFFFFF {
-			return &Error{Code: StatusInvalidArgument, Message: fmt.Sprintf("Journal.BatchEvents %d is out of range", events)}
+			s.keep(&Error{Code: StatusInvalidArgument, Message: fmt.Sprintf("Journal.BatchEvents %d is out of range", events)})
 		}
-		ms, err := millis("Journal.BatchInterval", interval)
-		if err != nil {
-			return err
-		}
+		ms := s.millis("Journal.BatchInterval", interval)
 		critical := C.int32_t(1)
 		if j.NoCriticalSync {
 			critical = 0
 		}
-		if err := call(func() C.AuditStatus {
+		s.set(func() C.AuditStatus {
 			return C.audit_config_set_journal_fsync(config, C.uint32_t(policy), C.uint32_t(events), ms, critical)
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	if j.EpochEvents != 0 || j.EpochInterval != 0 {
 		events, interval := j.EpochEvents, j.EpochInterval
@@ -115,13 +106,8 @@ func (j JournalConfig) apply(config *C.AuditConfig) error {
 		if interval == 0 {
 			interval = time.Minute
 		}
-		ms, err := millis("Journal.EpochInterval", interval)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus { return C.audit_config_set_journal_epoch(config, C.uint64_t(events), ms) }); err != nil {
-			return err
-		}
+		ms := s.millis("Journal.EpochInterval", interval)
+		s.set(func() C.AuditStatus { return C.audit_config_set_journal_epoch(config, C.uint64_t(events), ms) })
 	}
 	if j.SegmentBytes != 0 || j.SegmentAge != 0 {
 		size, age := j.SegmentBytes, j.SegmentAge
@@ -131,26 +117,16 @@ func (j JournalConfig) apply(config *C.AuditConfig) error {
 		if age == 0 {
 			age = 24 * time.Hour
 		}
-		s, err := seconds("Journal.SegmentAge", age)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus { return C.audit_config_set_journal_segments(config, C.uint64_t(size), s) }); err != nil {
-			return err
-		}
+		secs := s.seconds("Journal.SegmentAge", age)
+		s.set(func() C.AuditStatus { return C.audit_config_set_journal_segments(config, C.uint64_t(size), secs) })
 	}
 	if j.RetainBytes != 0 || j.RetainSegments != 0 || j.RetainAge != 0 {
-		s, err := seconds("Journal.RetainAge", j.RetainAge)
-		if err != nil {
-			return err
-		}
-		if err := call(func() C.AuditStatus {
-			return C.audit_config_set_journal_retention(config, C.uint64_t(j.RetainBytes), C.uint64_t(j.RetainSegments), s)
-		}); err != nil {
-			return err
-		}
+		secs := s.seconds("Journal.RetainAge", j.RetainAge)
+		s.set(func() C.AuditStatus {
+			return C.audit_config_set_journal_retention(config, C.uint64_t(j.RetainBytes), C.uint64_t(j.RetainSegments), secs)
+		})
 	}
-	return nil
+	return s.err
 }
 
 // seconds is d rounded up to whole seconds; a negative d matches ErrInvalidArgument.

@@ -59,6 +59,8 @@ struct State {
     finishing: bool,
     /// Events discarded by the overflow policy or by closing.
     dropped: u64,
+    /// The longest a producer waited in `reserve`.
+    max_wait: Duration,
 }
 
 /// The queue between the ordered stream and one consumer.
@@ -122,16 +124,21 @@ impl Queue {
         let own = self.on_own_thread();
         let mut state = self.state.lock();
         let mut timed_out = false;
+        let mut waited_since: Option<Instant> = None;
         loop {
             if state.closed {
                 return 0;
             }
             let free = self.capacity - (state.events.len() + state.reserved).min(self.capacity);
             if free >= want || own || timed_out {
+                if let Some(start) = waited_since {
+                    state.max_wait = state.max_wait.max(start.elapsed());
+                }
                 let take = free.min(want);
                 state.reserved += take;
                 return take;
             }
+            waited_since.get_or_insert_with(Instant::now);
             state.waiting += 1;
             timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
             state.waiting -= 1;
@@ -256,6 +263,11 @@ impl Queue {
     /// Events waiting now.
     pub(crate) fn len(&self) -> usize {
         self.state.lock().events.len()
+    }
+
+    /// The longest a producer waited for room so far.
+    pub(crate) fn max_wait(&self) -> Duration {
+        self.state.lock().max_wait
     }
 
     /// Events discarded so far by the overflow policy or by closing.

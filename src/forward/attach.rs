@@ -75,9 +75,9 @@ impl Attached {
         let (queued, queue_dropped) = (self.queue.len() as u64, self.queue.dropped());
         stats.offered += queued + queue_dropped;
         if !self.replay {
-            // Producers wait in the logger's queue, where it is not measured;
-            // the forwarder's own wait is its feeding thread's.
-            stats.max_offer_wait = Duration::ZERO;
+            // Producers wait in the logger's queue; the forwarder's own wait
+            // is its feeding thread's.
+            stats.max_offer_wait = self.queue.max_wait();
             stats.dropped += queue_dropped;
             stats.backlog += queued as usize;
             stats.lag_events += queued;
@@ -130,9 +130,7 @@ impl Attachments {
             })
             .collect();
         for a in &open {
-            if !a.replay {
-                a.queue.wait_idle(Instant::now() + a.close_timeout);
-            }
+            a.queue.wait_idle(Instant::now() + a.close_timeout);
         }
         open
     }
@@ -237,6 +235,11 @@ impl AuditLogger {
             delivery,
         )?;
         let queue = queue.expect("a queued subscription has a queue");
+        if replay {
+            // What was logged before the subscription (this process's and the
+            // journal's earlier events) is behind too; later events are offered.
+            forwarder.recorded_up_to(self.appended());
+        }
         inner.slots.push(Slot::Open(Arc::new(Attached {
             name: name.to_owned(),
             forwarder,
@@ -259,9 +262,7 @@ impl AuditLogger {
             Slot::Closed(_, report) => return Some(CloseReport::clone(report)),
         };
         let deadline = Instant::now() + timeout;
-        if !attached.replay {
-            attached.queue.wait_idle(deadline);
-        }
+        attached.queue.wait_idle(deadline);
         self.unsubscribe(attached.subscription);
         let left = deadline.saturating_duration_since(Instant::now());
         Some(self.forwarders().stop(&attached, left))
@@ -285,6 +286,10 @@ impl AuditLogger {
             Slot::Open(a) => a.clone(),
             Slot::Closed(_, report) => return Some(report.stats.clone()),
         };
+        if slot.replay {
+            // Events still on their way to it through the stream are behind too.
+            slot.forwarder.recorded_up_to(self.appended());
+        }
         Some(slot.stats())
     }
 

@@ -35,7 +35,9 @@ pub struct ForwarderStats {
     pub dropped: u64,
     /// Events the target refused for good (for example OTLP HTTP 400); never resent.
     pub rejected: u64,
-    /// Events offered and not yet acknowledged (waiting, in flight or unread in the journal).
+    /// Events offered and not yet acknowledged (waiting, in flight or unread
+    /// in the journal). With a journal: every recorded event after the cursor,
+    /// those journaled before this process started included.
     pub lag_events: u64,
     /// Age of the oldest event not yet acknowledged, in seconds; 0 when none.
     pub lag_seconds: f64,
@@ -50,8 +52,8 @@ pub struct ForwarderStats {
     /// The last failure, for people.
     pub last_error: Option<String>,
     /// The longest any `offer` waited for room (only `Overflow::Block` waits);
-    /// 0 for a forwarder attached to a logger without a journal, whose
-    /// producers wait in the logger's queue instead.
+    /// for a forwarder attached to a logger without a journal, the longest a
+    /// producer waited for room in the logger's queue for it.
     pub max_offer_wait: Duration,
 }
 
@@ -227,6 +229,14 @@ impl Forwarder {
         self.shared.backlog.offer(item);
     }
 
+    /// Replay: events up to `seq` are recorded (before this forwarder was
+    /// offered any), so they count in [`ForwarderStats::lag_events`] until
+    /// acknowledged.
+    pub(crate) fn recorded_up_to(&self, seq: u64) {
+        let mut b = self.shared.backlog.state.lock();
+        b.head_seq = b.head_seq.max(seq);
+    }
+
     /// The counters and state now.
     pub fn stats(&self) -> ForwarderStats {
         let b = self.shared.backlog.state.lock();
@@ -366,6 +376,10 @@ struct Worker {
 impl Worker {
     fn run(mut self) {
         let mut batch = Vec::new();
+        // Replay: the oldest unacknowledged event shows in the stats before
+        // the first connection attempt, however long that takes.
+        self.read_ahead();
+        self.publish();
         loop {
             if self.shared.abort.load(Ordering::SeqCst) {
                 break;

@@ -3,7 +3,7 @@
 //! journal where the collector last acknowledged.
 
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::core::sync::Mutex;
 use crate::core::{write_compact, Result};
@@ -19,17 +19,22 @@ pub(crate) struct JournalReplay {
 }
 
 struct State {
-    follower: Follower,
+    dir: PathBuf,
+    /// Made by the first read, at the segment holding the first seq it wants.
+    follower: Option<Follower>,
     /// Read from the journal and not yet handed out.
     read: VecDeque<Item>,
 }
 
 impl JournalReplay {
-    /// Reads the journal in `dir` from its oldest segment on.
+    /// Reads the journal in `dir`, from the segment that holds the first
+    /// event its first [`read_after`](Replay::read_after) asks for: the
+    /// segments before the cursor are never read.
     pub(crate) fn new(dir: &Path) -> JournalReplay {
         JournalReplay {
             state: Mutex::new(State {
-                follower: Follower::new(dir, None),
+                dir: dir.to_owned(),
+                follower: None,
                 read: VecDeque::new(),
             }),
         }
@@ -43,7 +48,10 @@ impl Replay for JournalReplay {
             state.read.pop_front();
         }
         if state.read.len() < max {
-            let (events, _damage) = state.follower.poll().map_err(crate::core::Error::from)?;
+            let State { dir, follower, .. } = &mut *state;
+            let follower =
+                follower.get_or_insert_with(|| Follower::from_seq(dir, after.saturating_add(1)));
+            let (events, _damage) = follower.poll().map_err(crate::core::Error::from)?;
             let mut line = Vec::new();
             for event in events.into_iter().filter(|e| e.seq() > after) {
                 line.clear();
@@ -61,7 +69,7 @@ impl Replay for JournalReplay {
 mod tests {
     use super::*;
     use crate::core::{Config, NewEvent};
-    use crate::journal::{open_logger, FrameKind, JournalConfig, Reader};
+    use crate::journal::{journal_stats, open_logger, FrameKind, JournalConfig, Reader};
 
     #[test]
     fn replays_the_journal_with_the_leaf_hash_of_each_frame() {
@@ -97,5 +105,58 @@ mod tests {
             assert_eq!(item.leaf_hash, Some(hashes[seq - 1]), "seq {seq}");
         }
         assert!(replay.read_after(5, 10).unwrap().is_empty());
+    }
+
+    /// A cursor in the newest segment: the replay reads that segment alone.
+    /// The older segments are overwritten with zeros, which a reader of the
+    /// whole journal reports as damage; the replay never opens them.
+    #[test]
+    fn resumes_in_the_segment_holding_the_cursor_and_reads_no_older_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = JournalConfig::new(dir.path());
+        journal.storage.max_segment_bytes = Some(1024);
+        let log = open_logger(Config::with_capacity(10), journal).unwrap();
+        for i in 0..60 {
+            let details = format!("{{\"i\":{i}}}");
+            let seq = log
+                .log(&NewEvent {
+                    action: "a",
+                    details: Some(&details),
+                    ..NewEvent::default()
+                })
+                .unwrap();
+            // One event a batch, so that the writer rotates at the size.
+            while journal_stats(&log).unwrap().written_seq < seq {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        drop(log);
+        let segments = Reader::open(dir.path()).unwrap().segments().to_vec();
+        assert!(segments.len() >= 4, "{} segments", segments.len());
+        let newest = segments.last().unwrap().header.first_seq;
+        assert!(newest < 60, "the newest segment holds seqs {newest} to 60");
+        for s in &segments[..segments.len() - 1] {
+            std::fs::write(&s.path, vec![0u8; s.bytes as usize]).unwrap();
+        }
+        assert!(Reader::open(dir.path()).is_err());
+        // The cursor at the end of the segment before, and inside the newest.
+        for cursor in [newest - 1, newest] {
+            let replay = JournalReplay::new(dir.path());
+            let mut seqs = Vec::new();
+            loop {
+                let items = replay
+                    .read_after(seqs.last().copied().unwrap_or(cursor), 7)
+                    .unwrap();
+                if items.is_empty() {
+                    break;
+                }
+                seqs.extend(items.iter().map(|i| i.event.seq()));
+            }
+            assert_eq!(
+                seqs,
+                (cursor + 1..=60).collect::<Vec<u64>>(),
+                "cursor {cursor}"
+            );
+        }
     }
 }

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::dir::{self, ARCHIVE_FILE};
+use super::dir::{self, Listing, Meta, ARCHIVE_FILE};
 use super::error::{Error, ErrorKind, Result};
 use super::frame::FrameKind;
-use super::header::{LogId, ARCHIVE_MAGIC, SEGMENT_MAGIC};
-use super::recover::{corruption, RemovedSegment};
+use super::header::{LogId, ARCHIVE_MAGIC};
+use super::recover::{corruption, open_segment, Opened, RemovedSegment};
 use super::scan::{self, At, HeaderState, Window};
 use super::SegmentInfo;
 
@@ -47,24 +47,7 @@ impl Reader {
     /// [`frames`](Self::frames).
     pub fn open(dir: impl AsRef<Path>) -> Result<Reader> {
         let dir = dir.as_ref();
-        match std::fs::metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(dir::not_a_directory(dir)),
-            Err(e) => return Err(Error::io("cannot open the journal directory", dir, &e)),
-        }
-        let listing = dir::list(dir)?;
-        if !listing.has_meta {
-            return Err(Error::new(
-                ErrorKind::NotAJournal,
-                format!(
-                    "{} is not a journal directory: it has no {} file",
-                    dir.display(),
-                    dir::META_FILE
-                ),
-            )
-            .at_path(dir));
-        }
-        let meta = dir::read_meta(dir)?;
+        let (listing, meta) = open_listing(dir)?;
         let mut reader = Reader {
             dir: dir.to_path_buf(),
             log_id: meta.log_id,
@@ -75,55 +58,20 @@ impl Reader {
         };
         let count = listing.segments.len();
         for (i, listed) in listing.segments.into_iter().enumerate() {
-            let path = &listed.path;
-            let mut w = scan::open_window(path)?;
-            match scan::read_header(&mut w, SEGMENT_MAGIC)
-                .map_err(|e| Error::io("cannot read", path, &e))?
-            {
-                HeaderState::Valid(header, _) => {
-                    if header.log_id != meta.log_id {
-                        return Err(corruption(
-                            path,
-                            10,
-                            &format!(
-                                "the segment belongs to another journal (log id {}, the directory's is {})",
-                                header.log_id, meta.log_id
-                            ),
-                        ));
-                    }
-                    if header.first_seq != listed.first_seq {
-                        return Err(corruption(
-                            path,
-                            26,
-                            &format!(
-                                "the header's first seq is {}, the file name's {}",
-                                header.first_seq, listed.first_seq
-                            ),
-                        ));
-                    }
+            match open_segment(&listed, meta.log_id, i + 1 == count)? {
+                Opened::Valid { header, window, .. } => {
                     reader.segments.push(Arc::new(SegmentInfo {
                         name: listed.name,
-                        bytes: w.len(),
+                        bytes: window.len(),
                         path: listed.path,
                         header,
-                    }));
+                    }))
                 }
-                HeaderState::Newer(v) => return Err(dir::newer_version(path, v)),
-                HeaderState::Torn if i + 1 == count => {
+                Opened::Torn { bytes } => {
                     reader.torn_segment = Some(RemovedSegment {
                         name: listed.name,
-                        bytes: w.len(),
+                        bytes,
                     })
-                }
-                HeaderState::Torn => {
-                    return Err(corruption(
-                        path,
-                        0,
-                        "the header is incomplete, in a segment that is not the newest",
-                    ))
-                }
-                HeaderState::Bad(why) => {
-                    return Err(corruption(path, 0, &format!("the segment file {why}")))
                 }
             }
         }
@@ -234,6 +182,30 @@ impl Reader {
     pub fn archive_frames(&self) -> Frames {
         Frames::new(self.archive.iter().cloned().collect())
     }
+}
+
+/// Lists the journal directory `dir` and reads its metadata; an error if
+/// `dir` is not a journal directory.
+pub(crate) fn open_listing(dir: &Path) -> Result<(Listing, Meta)> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(dir::not_a_directory(dir)),
+        Err(e) => return Err(Error::io("cannot open the journal directory", dir, &e)),
+    }
+    let listing = dir::list(dir)?;
+    if !listing.has_meta {
+        return Err(Error::new(
+            ErrorKind::NotAJournal,
+            format!(
+                "{} is not a journal directory: it has no {} file",
+                dir.display(),
+                dir::META_FILE
+            ),
+        )
+        .at_path(dir));
+    }
+    let meta = dir::read_meta(dir)?;
+    Ok((listing, meta))
 }
 
 /// An iterator over frames of journal files; see [`Reader::frames`].

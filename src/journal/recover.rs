@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::dir::{self, Listed, Meta, ARCHIVE_FILE};
 use super::error::{Error, ErrorKind, Result};
 use super::frame::{Damage, FrameKind};
-use super::header::{SegmentHeader, ARCHIVE_MAGIC, SEGMENT_MAGIC};
+use super::header::{LogId, SegmentHeader, ARCHIVE_MAGIC, SEGMENT_MAGIC};
 use super::scan::{self, HeaderState, Tail, Window};
 use super::segment::FileIo;
 
@@ -146,6 +146,73 @@ fn read_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |e| Error::io("cannot read", path, &e)
 }
 
+/// A segment file whose header was read.
+pub(crate) enum Opened {
+    /// A valid header of this journal, its length, and the file.
+    Valid {
+        header: SegmentHeader,
+        header_len: u64,
+        window: Window,
+    },
+    /// The newest segment, its header torn (a crash while it was made), of
+    /// this many bytes.
+    Torn { bytes: u64 },
+}
+
+/// Reads and checks the header of segment `listed` of the journal `log_id`
+/// (only this file is opened). A foreign log id, a first seq other than the
+/// file name's, a damaged header, or a torn one in a segment that is not the
+/// `newest`, is an error.
+pub(crate) fn open_segment(listed: &Listed, log_id: LogId, newest: bool) -> Result<Opened> {
+    let path = &listed.path;
+    let mut window = scan::open_window(path)?;
+    let (header, header_len) =
+        match scan::read_header(&mut window, SEGMENT_MAGIC).map_err(read_err(path))? {
+            HeaderState::Valid(header, len) => (header, len),
+            HeaderState::Newer(v) => return Err(dir::newer_version(path, v)),
+            HeaderState::Torn if newest => {
+                return Ok(Opened::Torn {
+                    bytes: window.len(),
+                })
+            }
+            HeaderState::Torn => {
+                return Err(corruption(
+                    path,
+                    0,
+                    "the header is incomplete, in a segment that is not the newest",
+                ))
+            }
+            HeaderState::Bad(why) => {
+                return Err(corruption(path, 0, &format!("the segment file {why}")))
+            }
+        };
+    if header.log_id != log_id {
+        return Err(corruption(
+            path,
+            10,
+            &format!(
+                "the segment belongs to another journal (log id {}, the directory's is {log_id})",
+                header.log_id
+            ),
+        ));
+    }
+    if header.first_seq != listed.first_seq {
+        return Err(corruption(
+            path,
+            26,
+            &format!(
+                "the header's first seq is {}, the file name's {}",
+                header.first_seq, listed.first_seq
+            ),
+        ));
+    }
+    Ok(Opened::Valid {
+        header,
+        header_len,
+        window,
+    })
+}
+
 /// Validates every segment and the archive without changing anything.
 pub(crate) fn validate(dir: &Path, meta: &Meta, listing: &dir::Listing) -> Result<Plan> {
     let mut plan = Plan {
@@ -161,52 +228,23 @@ pub(crate) fn validate(dir: &Path, meta: &Meta, listing: &dir::Listing) -> Resul
     for (i, listed) in listing.segments.iter().enumerate() {
         let newest = i + 1 == count;
         let path = &listed.path;
-        let mut w = scan::open_window(path)?;
-        let (header, header_len) =
-            match scan::read_header(&mut w, SEGMENT_MAGIC).map_err(read_err(path))? {
-                HeaderState::Valid(h, len) => (h, len),
-                HeaderState::Newer(v) => return Err(dir::newer_version(path, v)),
-                HeaderState::Torn if newest => {
-                    plan.remove.push((
-                        path.clone(),
-                        RemovedSegment {
-                            name: listed.name.clone(),
-                            bytes: w.len(),
-                        },
-                    ));
-                    continue;
-                }
-                HeaderState::Torn => {
-                    return Err(corruption(
-                        path,
-                        0,
-                        "the header is incomplete, in a segment that is not the newest",
-                    ))
-                }
-                HeaderState::Bad(why) => {
-                    return Err(corruption(path, 0, &format!("the segment file {why}")))
-                }
-            };
-        if header.log_id != meta.log_id {
-            return Err(corruption(
-                path,
-                10,
-                &format!(
-                    "the segment belongs to another journal (log id {}, the directory's is {})",
-                    header.log_id, meta.log_id
-                ),
-            ));
-        }
-        if header.first_seq != listed.first_seq {
-            return Err(corruption(
-                path,
-                26,
-                &format!(
-                    "the header's first seq is {}, the file name's {}",
-                    header.first_seq, listed.first_seq
-                ),
-            ));
-        }
+        let (header, header_len, mut w) = match open_segment(listed, meta.log_id, newest)? {
+            Opened::Valid {
+                header,
+                header_len,
+                window,
+            } => (header, header_len, window),
+            Opened::Torn { bytes } => {
+                plan.remove.push((
+                    path.clone(),
+                    RemovedSegment {
+                        name: listed.name.clone(),
+                        bytes,
+                    },
+                ));
+                continue;
+            }
+        };
         let index = plan.segments.len();
         let (mut events, mut frames) = (0u64, 0u64);
         let mut last_event = None;

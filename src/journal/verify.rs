@@ -55,6 +55,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::dir::Listed;
+use super::reader::open_listing;
+use super::recover::{open_segment, Opened};
 use super::{
     frame_crc, Error, ErrorKind, Frame, FrameKind, LogId, Position, Reader, Result, SegmentInfo,
     ARCHIVE_FILE, FRAME_HEADER_LEN, MAX_PAYLOAD,
@@ -671,7 +674,8 @@ pub fn read_journal_events(
 
 /// Follows a journal as its writer appends: each [`poll`](Self::poll) returns
 /// the events written since the last one, moving on to newer segments as the
-/// writer rotates (and past segments that retention deleted). Read-only.
+/// writer rotates (and past segments that retention deleted). Read-only; it
+/// opens only the segment it reads and, to move on, the next one's header.
 ///
 /// A frame not completely written yet (or not yet passing its CRC) is left for
 /// the next poll; one still failing once a newer segment exists is reported as
@@ -679,8 +683,12 @@ pub fn read_journal_events(
 #[derive(Debug)]
 pub struct Follower {
     dir: PathBuf,
+    /// Before the first poll found a segment: start at the one holding this seq.
+    from_seq: u64,
     /// The segment being read (first seq) and the offset of the next frame.
     at: Option<Position>,
+    /// The journal's id, read with the first segment.
+    log_id: Option<LogId>,
 }
 
 impl Follower {
@@ -689,7 +697,20 @@ impl Follower {
     pub fn new(dir: &Path, from: Option<Position>) -> Follower {
         Follower {
             dir: dir.to_owned(),
+            from_seq: 0,
             at: from,
+            log_id: None,
+        }
+    }
+
+    /// A follower starting at the beginning of the segment that holds `seq`
+    /// (the newest whose first seq is at most `seq`; the oldest if all begin
+    /// later): it never opens an older segment. It returns that segment's
+    /// events before `seq` too.
+    pub fn from_seq(dir: &Path, seq: u64) -> Follower {
+        Follower {
+            from_seq: seq,
+            ..Follower::new(dir, None)
         }
     }
 
@@ -702,6 +723,29 @@ impl Follower {
         self.dir.join(super::segment_file_name(first_seq))
     }
 
+    /// Lists the directory and reads the header of the segment `pick` chooses
+    /// (an index into the segments, oldest first); `None` if it chooses none
+    /// or that segment's header is still being written.
+    fn segment(&mut self, pick: impl Fn(&[Listed]) -> Option<usize>) -> Result<Option<Position>> {
+        let (listing, meta) = open_listing(&self.dir)?;
+        let log_id = *self.log_id.get_or_insert(meta.log_id);
+        let count = listing.segments.len();
+        let Some(i) = pick(&listing.segments) else {
+            return Ok(None);
+        };
+        Ok(
+            match open_segment(&listing.segments[i], log_id, i + 1 == count)? {
+                Opened::Valid {
+                    header, header_len, ..
+                } => Some(Position {
+                    segment: header.first_seq,
+                    offset: header_len,
+                }),
+                Opened::Torn { .. } => None,
+            },
+        )
+    }
+
     /// Reads what was appended since the last poll. Returns the events, and
     /// messages about damage that was skipped.
     pub fn poll(&mut self) -> Result<(Vec<Event>, Vec<String>)> {
@@ -711,13 +755,13 @@ impl Follower {
             let at = match self.at {
                 Some(at) => at,
                 None => {
-                    let reader = Reader::open(&self.dir)?;
-                    let Some(first) = reader.segments().first() else {
+                    let from = self.from_seq;
+                    let start = self.segment(|segments| {
+                        let holding = segments.iter().rposition(|s| s.first_seq <= from);
+                        holding.or((!segments.is_empty()).then_some(0))
+                    })?;
+                    let Some(at) = start else {
                         return Ok((events, damaged));
-                    };
-                    let at = Position {
-                        segment: first.header.first_seq,
-                        offset: first.header.encoded_len() as u64,
                     };
                     self.at = Some(at);
                     at
@@ -743,13 +787,9 @@ impl Follower {
             });
             // Rotated? Then the current segment is complete: go on with the
             // next one.
-            let reader = Reader::open(&self.dir)?;
-            let next = reader
-                .segments()
-                .iter()
-                .find(|s| s.header.first_seq > at.segment)
-                .cloned();
-            let Some(next) = next else {
+            let Some(next) =
+                self.segment(|segments| segments.iter().position(|s| s.first_seq > at.segment))?
+            else {
                 return Ok((events, damaged));
             };
             if stuck {
@@ -767,10 +807,7 @@ impl Follower {
                     }
                 }
             }
-            self.at = Some(Position {
-                segment: next.header.first_seq,
-                offset: next.header.encoded_len() as u64,
-            });
+            self.at = Some(next);
         }
     }
 }

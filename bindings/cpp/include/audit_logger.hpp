@@ -184,6 +184,23 @@ struct ForwarderConfigFree {
   void operator()(AuditForwarderConfig* c) const noexcept { audit_forwarder_config_free(c); }
 };
 
+/// Calls the C setter `setter` on the builder `config` (a unique_ptr) with
+/// `args`; throws Error when it fails.
+template <class Builder, class Setter, class... Args>
+void set(const Builder& config, Setter setter, Args... args) {
+  check(setter(config.get(), args...));
+}
+
+/// A size-tagged C struct (`struct_size` set, the rest zeroed) that `fill`
+/// (a C call given its address) fills; throws Error when the call fails.
+template <class Raw, class Fill>
+Raw read_sized(Fill fill) {
+  Raw raw{};
+  raw.struct_size = sizeof raw;
+  check(fill(&raw));
+  return raw;
+}
+
 /// Takes ownership of a string the library returned and copies it out.
 inline std::string take_string(char* s) {
   std::unique_ptr<char, StringFree> owned(s);
@@ -588,9 +605,8 @@ class Subscription {
     auto logger = logger_.lock();
     std::uint64_t id = id_.load();
     if (!logger || id == 0) throw Error(AUDIT_ERR_NOT_FOUND, "the subscription has ended");
-    AuditSubscriptionStats raw{};
-    raw.struct_size = sizeof raw;
-    detail::check(audit_subscription_stats(logger.get(), id, &raw));
+    const auto raw = detail::read_sized<AuditSubscriptionStats>(
+        [&](AuditSubscriptionStats* out) { return audit_subscription_stats(logger.get(), id, out); });
     return {raw.delivered, raw.failed, raw.dropped};
   }
 
@@ -733,7 +749,7 @@ class Logger {
     std::unique_ptr<AuditConfig, detail::ConfigFree> c(audit_config_new());
     if (!c) throw Error::last(AUDIT_ERR_PANIC);
     auto set = [&](AuditStatus (*setter)(AuditConfig*, std::size_t), const std::optional<std::size_t>& v) {
-      if (v) detail::check(setter(c.get(), *v));
+      if (v) detail::set(c, setter, *v);
     };
     set(audit_config_set_capacity, config.capacity);
     set(audit_config_set_max_field_bytes, config.max_field_bytes);
@@ -745,19 +761,17 @@ class Logger {
     if (config.journal) {
       const Journal& j = *config.journal;
       journal_dir = j.dir;
-      detail::check(audit_config_set_journal(c.get(), detail::c_string(j.dir, "journal dir").c_str()));
+      const std::string dir = detail::c_string(j.dir, "journal dir");
+      detail::set(c, audit_config_set_journal, dir.c_str());
       if (j.fsync) {
-        detail::check(audit_config_set_journal_fsync(c.get(), static_cast<std::uint32_t>(j.fsync->policy),
-                                                     j.fsync->batch_events, millis(j.fsync->batch_interval),
-                                                     j.fsync->sync_critical ? 1 : 0));
+        detail::set(c, audit_config_set_journal_fsync, static_cast<std::uint32_t>(j.fsync->policy),
+                    j.fsync->batch_events, millis(j.fsync->batch_interval), j.fsync->sync_critical ? 1 : 0);
       }
-      if (j.epoch) detail::check(audit_config_set_journal_epoch(c.get(), j.epoch->events, millis(j.epoch->interval)));
-      if (j.segments) {
-        detail::check(audit_config_set_journal_segments(c.get(), j.segments->max_bytes, secs(j.segments->max_age)));
-      }
+      if (j.epoch) detail::set(c, audit_config_set_journal_epoch, j.epoch->events, millis(j.epoch->interval));
+      if (const auto& g = j.segments) detail::set(c, audit_config_set_journal_segments, g->max_bytes, secs(g->max_age));
       if (j.retention) {
-        detail::check(audit_config_set_journal_retention(c.get(), j.retention->max_bytes, j.retention->max_segments,
-                                                         secs(j.retention->max_age)));
+        detail::set(c, audit_config_set_journal_retention, j.retention->max_bytes, j.retention->max_segments,
+                    secs(j.retention->max_age));
       }
     }
     AuditLogger* raw = nullptr;
@@ -886,7 +900,6 @@ class Logger {
   std::uint64_t evicted() const { return counter(audit_logger_evicted); }    ///< Events evicted so far.
   std::uint64_t appended() const { return counter(audit_logger_appended); }  ///< Ever stored: count + evicted.
 
-  /// The journal's counters; throws Error (AUDIT_ERR_NOT_FOUND) when the logger has no journal.
   /// Attaches a forwarder named `name` (1 to 64 of A-Z a-z 0-9 - _ .) and
   /// returns its index (from 0). Without a journal it forwards what is logged
   /// from now on; with one, everything the journal holds after its cursor
@@ -912,25 +925,20 @@ class Logger {
       const std::string cert = detail::c_string(t.client_cert, "client_cert");
       const std::string key = detail::c_string(t.client_key, "client_key");
       auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
-      detail::check(audit_forwarder_config_set_tls(c.get(), opt(ca), opt(sn), opt(cert), opt(key)));
+      detail::set(c, audit_forwarder_config_set_tls, opt(ca), opt(sn), opt(cert), opt(key));
     }
-    if (config.format) {
-      detail::check(audit_forwarder_config_set_format(c.get(), static_cast<std::uint32_t>(*config.format)));
+    if (config.format) detail::set(c, audit_forwarder_config_set_format, static_cast<std::uint32_t>(*config.format));
+    if (const auto& b = config.backlog) {
+      detail::set(c, audit_forwarder_config_set_backlog, b->capacity, static_cast<std::uint32_t>(b->overflow),
+                  millis(b->block_timeout));
     }
-    if (config.backlog) {
-      detail::check(audit_forwarder_config_set_backlog(c.get(), config.backlog->capacity,
-                                                       static_cast<std::uint32_t>(config.backlog->overflow),
-                                                       millis(config.backlog->block_timeout)));
+    if (const auto& r = config.retry) {
+      detail::set(c, audit_forwarder_config_set_retry, millis(r->initial), millis(r->max));
     }
-    if (config.retry) {
-      detail::check(audit_forwarder_config_set_retry(c.get(), millis(config.retry->initial), millis(config.retry->max)));
-    }
-    if (config.close_timeout) {
-      detail::check(audit_forwarder_config_set_close_timeout(c.get(), millis(*config.close_timeout)));
-    }
+    if (config.close_timeout) detail::set(c, audit_forwarder_config_set_close_timeout, millis(*config.close_timeout));
     for (const auto& [k, v] : config.properties) {
-      detail::check(audit_forwarder_config_set_property(c.get(), detail::c_string(k, "key").c_str(),
-                                                        detail::c_string(v, "value").c_str()));
+      const std::string key = detail::c_string(k, "key"), value = detail::c_string(v, "value");
+      detail::set(c, audit_forwarder_config_set_property, key.c_str(), value.c_str());
     }
     std::uint32_t index = 0;
     detail::check(audit_logger_add_forwarder(handle(), detail::c_string(name, "name").c_str(), c.get(), &index));
@@ -939,9 +947,8 @@ class Logger {
 
   /// The counters of forwarder `index` (its final ones once closed).
   ForwarderStats forwarder_stats(std::uint32_t index) const {
-    AuditForwarderStats raw{};
-    raw.struct_size = sizeof raw;
-    detail::check(audit_forwarder_stats(handle(), index, &raw));
+    const auto raw = detail::read_sized<AuditForwarderStats>(
+        [&](AuditForwarderStats* out) { return audit_forwarder_stats(handle(), index, out); });
     char* message = nullptr;
     detail::check(audit_forwarder_last_error(handle(), index, &message));
     ForwarderStats out;
@@ -975,10 +982,10 @@ class Logger {
     return out;
   }
 
+  /// The journal's counters; throws Error (AUDIT_ERR_NOT_FOUND) when the logger has no journal.
   JournalStats journal_stats() const {
-    AuditJournalStats raw{};
-    raw.struct_size = sizeof raw;
-    detail::check(audit_journal_stats(handle(), &raw));
+    const auto raw = detail::read_sized<AuditJournalStats>(
+        [&](AuditJournalStats* out) { return audit_journal_stats(handle(), out); });
     JournalStats out;
     out.written_seq = raw.written_seq;
     out.durable_seq = raw.durable_seq;

@@ -102,6 +102,17 @@ TEST(Forward, BadConfigurationsAreRefused) {
   EXPECT_EQ(status_of([&] { log.add_forwarder("h", ForwarderConfig::syslog("127.0.0.1:1").with_format(Format::Ocsf)); }),
             AUDIT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(status_of([&] { log.add_forwarder(std::string("n\0x", 3), cfg); }), AUDIT_ERR_INVALID_ARGUMENT);
+  // Each setter's failure is thrown: TLS and properties do not apply to a
+  // file, a NUL is refused, and an unreadable CA file fails the attach.
+  EXPECT_EQ(status_of([&] { log.add_forwarder("t", ForwarderConfig::jsonl(f.string()).with_tls(audit::Tls{})); }),
+            AUDIT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(status_of([&] { log.add_forwarder("p", ForwarderConfig::jsonl(f.string()).with_property("k", "v")); }),
+            AUDIT_ERR_INVALID_ARGUMENT);
+  const auto otlp = ForwarderConfig::otlp("http://127.0.0.1:1/v1/logs");
+  EXPECT_EQ(status_of([&] { log.add_forwarder("q", ForwarderConfig(otlp).with_property("k", std::string("v\0", 2))); }),
+            AUDIT_ERR_INVALID_ARGUMENT);
+  const auto tls = ForwarderConfig::syslog("127.0.0.1:1").with_tls(audit::Tls{"/no/such/ca.pem", {}, {}, {}});
+  EXPECT_EQ(status_of([&] { log.add_forwarder("r", tls); }), AUDIT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(status_of([&] { log.forwarder_stats(9); }), AUDIT_ERR_NOT_FOUND);
   EXPECT_EQ(status_of([&] { log.close_forwarder(9); }), AUDIT_ERR_NOT_FOUND);
   log.close_forwarder(0, 1s);

@@ -8,11 +8,11 @@ from __future__ import annotations
 import ctypes
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 from . import _native
 from .errors import Status, make_error
-from .logger import PathLike, OverflowLike, _check, _overflow, _path, _seconds_to_ms, _text
+from .logger import Overflow, OverflowLike, PathLike, _check, _named, _path, _seconds_to_ms, _text
 
 
 class Format(enum.Enum):
@@ -24,6 +24,9 @@ class Format(enum.Enum):
     JSON_LINE = 2
     #: An OCSF API Activity (class 6003) event.
     OCSF = 3
+
+
+FormatLike = Union[Format, str]
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class ForwarderConfig:
     target: str
     args: Tuple[str, ...]
     tls: Optional[Tls] = None
-    format: Optional[Format] = None
+    format: Optional[FormatLike] = None  #: a Format or its name (``"ocsf"``)
     backlog: Optional[int] = None
     overflow: OverflowLike = "drop_oldest"
     block_timeout: float = 0.0
@@ -151,14 +154,14 @@ def _apply(lib: _native.Library, h: ctypes.c_void_p, config: ForwarderConfig) ->
             ),
         )
     if config.format is not None:
-        _check(lib, lib.audit_forwarder_config_set_format(h, Format(config.format).value))
+        _check(lib, lib.audit_forwarder_config_set_format(h, _named(Format, config.format, "format").value))
     if config.backlog is not None:
         _check(
             lib,
             lib.audit_forwarder_config_set_backlog(
                 h,
                 config.backlog,
-                _overflow(config.overflow).value,
+                _named(Overflow, config.overflow, "overflow").value,
                 _seconds_to_ms(config.block_timeout, "block_timeout"),
             ),
         )

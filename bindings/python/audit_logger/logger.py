@@ -31,6 +31,8 @@ from typing import (
     NamedTuple,
     Optional,
     Tuple,
+    Type,
+    TypeVar,
     Union,
 )
 
@@ -134,19 +136,24 @@ def _path(value: Any, name: str) -> bytes:
     return _text(os.fsencode(value), name)
 
 
-def _fsync(value: FsyncLike) -> Fsync:
-    if isinstance(value, Fsync):
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _named(kind: Type[_E], value: Union[_E, str], name: str) -> _E:
+    """``value`` as a member of ``kind``: a member, or its name in any case
+    (``-`` for ``_``)."""
+    if isinstance(value, kind):
         return value
     if isinstance(value, str):
         try:
-            return Fsync[value.upper()]
+            return kind[value.upper().replace("-", "_")]
         except KeyError:
             pass
         raise make_error(
             Status.INVALID_ARGUMENT,
-            f"fsync {value!r} is not one of {', '.join(f.name.lower() for f in Fsync)}",
+            f"{name} {value!r} is not one of {', '.join(m.name.lower() for m in kind)}",
         )
-    raise TypeError(f"fsync must be an Fsync or its name, not {type(value).__name__}")
+    raise TypeError(f"{name} must be a {kind.__name__} member or its name, not {type(value).__name__}")
 
 
 def _seconds(value: Any, name: str) -> int:
@@ -176,7 +183,7 @@ def _configure_journal(lib: "_native.Library", config: int, options: Dict[str, A
         options["fsync"], options["batch_events"], options["batch_interval"], options["sync_critical"],
     )
     if any(v is not None for v in (fsync, events, interval, critical)):
-        policy = _fsync(fsync) if fsync is not None else Fsync.BATCH
+        policy = _named(Fsync, fsync, "fsync") if fsync is not None else Fsync.BATCH
         _check(lib, lib.audit_config_set_journal_fsync(
             config,
             policy.value,
@@ -217,14 +224,7 @@ def verify_journal(dir: PathLike, anchor: PathLike) -> JournalVerification:
     Raises :class:`InvalidArgumentError` for an unusable anchor and
     :class:`AuditIOError` when ``dir`` is not a readable journal.
     """
-    lib = _native.library()
-    d, a = _path(dir, "dir"), _path(anchor, "anchor")
-    verdict = ctypes.c_uint32()
-    report = ctypes.c_void_p()
-    _check(lib, lib.audit_journal_verify(d, a, ctypes.byref(verdict), ctypes.byref(report)),
-           filename=os.fsdecode(dir))
-    text = _take_string(lib, report) if report.value else "{}"
-    return JournalVerification(Verdict(verdict.value), json.loads(text))
+    return _verify(_native.library().audit_journal_verify, dir, "dir", anchor)
 
 
 _CRITERIA = ("actor", "action", "resource", "outcome", "min_severity", "max_severity",
@@ -301,12 +301,17 @@ def verify_export(path: PathLike, anchor: PathLike) -> JournalVerification:
     ``segments``). Raises :class:`InvalidArgumentError` for an unusable anchor
     or a file that is not a proof bundle, :class:`AuditIOError` if unreadable.
     """
+    return _verify(_native.library().audit_export_verify, path, "path", anchor)
+
+
+def _verify(verify: Any, path: PathLike, name: str, anchor: PathLike) -> JournalVerification:
+    """Runs ``audit_journal_verify`` or ``audit_export_verify`` on ``path``
+    (the argument ``name``)."""
     lib = _native.library()
-    p, a = _path(path, "path"), _path(anchor, "anchor")
     verdict = ctypes.c_uint32()
     report = ctypes.c_void_p()
-    _check(lib, lib.audit_export_verify(p, a, ctypes.byref(verdict), ctypes.byref(report)),
-           filename=os.fsdecode(path))
+    _check(lib, verify(_path(path, name), _path(anchor, "anchor"), ctypes.byref(verdict),
+                       ctypes.byref(report)), filename=os.fsdecode(path))
     text = _take_string(lib, report) if report.value else "{}"
     return JournalVerification(Verdict(verdict.value), json.loads(text))
 
@@ -343,21 +348,6 @@ def _seconds_to_ms(value: Any, name: str) -> int:
     if millis > _U32:
         raise make_error(Status.INVALID_ARGUMENT, f"{name} is too long ({value} s)")
     return millis
-
-
-def _overflow(value: OverflowLike) -> Overflow:
-    if isinstance(value, Overflow):
-        return value
-    if isinstance(value, str):
-        try:
-            return Overflow[value.upper().replace("-", "_")]
-        except KeyError:
-            pass
-        raise make_error(
-            Status.INVALID_ARGUMENT,
-            f"overflow {value!r} is not one of {', '.join(o.name.lower() for o in Overflow)}",
-        )
-    raise TypeError(f"overflow must be an Overflow or its name, not {type(value).__name__}")
 
 
 # Per thread: the events log() is waiting for, innermost last, as [logger
@@ -790,7 +780,7 @@ class AuditLogger:
             raise TypeError("callback must be callable")
         queued: Optional[Tuple[int, int, int]] = None
         if queue is not None:
-            policy = _overflow(overflow)
+            policy = _named(Overflow, overflow, "overflow")
             if isinstance(queue, bool) or not isinstance(queue, int):
                 raise TypeError(f"queue must be an int, not {type(queue).__name__}")
             if queue < 0:

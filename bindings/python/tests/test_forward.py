@@ -67,6 +67,15 @@ def test_bad_configuration_is_refused(tmp_path: Path) -> None:
             audit.add_forwarder("h", ForwarderConfig.jsonl(tmp_path / "h", tls=Tls()))
         with pytest.raises(InvalidArgumentError):
             audit.add_forwarder("i", ForwarderConfig.syslog("127.0.0.1:1", format=Format.OCSF))
+        with pytest.raises(InvalidArgumentError, match="format 'xml' is not one of canonical, json_line, ocsf"):
+            audit.add_forwarder("j", ForwarderConfig.jsonl(tmp_path / "j", format="xml"))
+        with pytest.raises(InvalidArgumentError, match="overflow 'later' is not one of"):
+            audit.add_forwarder("k", ForwarderConfig.jsonl(tmp_path / "k", backlog=5, overflow="later"))
+        with pytest.raises(TypeError, match="format must be a Format member or its name, not int"):
+            audit.add_forwarder("l", ForwarderConfig.jsonl(tmp_path / "l", format=3))  # type: ignore[arg-type]
+        # Names work as the members do.
+        named = ForwarderConfig.jsonl(tmp_path / "m", format="OCSF", backlog=5, overflow="drop-newest")
+        assert audit.add_forwarder("m", named) == 1
         with pytest.raises(NotFoundError):
             audit.forwarder_stats(7)
         with pytest.raises(NotFoundError):

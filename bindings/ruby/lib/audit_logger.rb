@@ -275,14 +275,7 @@ class AuditLogger
   # Raises InvalidArgumentError for an unusable anchor, IoError when `dir` is
   # not a readable journal. It takes no lock: a live logger may keep writing.
   def self.verify_journal(dir, anchor)
-    dir = File.path(dir)
-    anchor = anchor.is_a?(String) ? anchor : File.path(anchor)
-    verdict = FFI::MemoryPointer.new(:uint32)
-    out = FFI::MemoryPointer.new(:pointer)
-    Error.check(Native.audit_journal_verify(Strings.c_string(dir, 'dir'), Strings.c_string(anchor, 'anchor'),
-                                            verdict, out), path: dir)
-    report = JSON.parse(Native.take_text(out.read_pointer))
-    Journal::Verification.new(verdict: Journal::VERDICTS.fetch(verdict.read_uint32, :unknown), report: report)
+    verify(:audit_journal_verify, dir, 'dir', anchor)
   end
 
   # Writes to `path` (atomically) a proof bundle of the sealed events of the
@@ -310,12 +303,18 @@ class AuditLogger
   # Raises InvalidArgumentError for an unusable anchor or a file that is not
   # a proof bundle, IoError when it cannot be read.
   def self.verify_export(path, anchor)
+    verify(:audit_export_verify, path, 'path', anchor)
+  end
+
+  # Runs the C verifier `function` (audit_journal_verify or
+  # audit_export_verify) on `path` (the argument `name`) and `anchor`.
+  def self.verify(function, path, name, anchor)
     path = File.path(path)
     anchor = anchor.is_a?(String) ? anchor : File.path(anchor)
     verdict = FFI::MemoryPointer.new(:uint32)
     out = FFI::MemoryPointer.new(:pointer)
-    Error.check(Native.audit_export_verify(Strings.c_string(path, 'path'), Strings.c_string(anchor, 'anchor'),
-                                           verdict, out), path: path)
+    Error.check(Native.public_send(function, Strings.c_string(path, name), Strings.c_string(anchor, 'anchor'),
+                                   verdict, out), path: path)
     report = JSON.parse(Native.take_text(out.read_pointer))
     Journal::Verification.new(verdict: Journal::VERDICTS.fetch(verdict.read_uint32, :unknown), report: report)
   end
@@ -357,7 +356,7 @@ class AuditLogger
     end
   end
 
-  private_class_method :unsigned, :with_filter, :set_criterion
+  private_class_method :verify, :unsigned, :with_filter, :set_criterion
 
   # Calls the block (or `callable`) with each Event logged from now on. The
   # block may log to this logger and unsubscribe; if it raises a
