@@ -20,6 +20,11 @@
 //!    order with the segment's name and the frame's byte offset, which the
 //!    findings quote.
 //!
+//! The leaf hashes, most of the work, are computed on a second thread that
+//! reads the same segments ahead of the verifier; the verifier uses such a
+//! hash only for the frame at the same place with the same length, and
+//! hashes any other frame itself.
+//!
 //! # Journal-level damage
 //!
 //! - A frame that fails its CRC with a valid frame after it (or at the end of
@@ -382,6 +387,114 @@ fn check_frontier_size(v: &mut Verifier, info: &SegmentInfo, f: &Frontier) {
 /// a frame of an unknown kind.
 pub fn verify_journal(dir: &Path, anchor: &PublicKey) -> Result<JournalReport> {
     let reader = Reader::open(dir)?;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(LEAF_BATCHES);
+        let hasher = &reader;
+        scope.spawn(move || hash_leaves(hasher, &sender));
+        verify_segments(&reader, anchor, &mut Leaves::new(receiver))
+    })
+}
+
+/// Event frames whose leaf hash the hashing thread sends at a time, and how
+/// many such batches may wait.
+const LEAF_BATCH: usize = 1024;
+const LEAF_BATCHES: usize = 8;
+
+/// An event frame's leaf hash, with where the frame is and its length.
+struct Leaf {
+    segment: usize,
+    offset: u64,
+    len: usize,
+    hash: Hash,
+}
+
+/// On a thread of its own: the leaf hash of every event frame the segments
+/// hold, in order, in batches (the verifier's thread has the tree, the seqs
+/// and the checkpoints to do; hashing is most of the work). Stops when the
+/// verifier stops listening.
+fn hash_leaves(reader: &Reader, sender: &std::sync::mpsc::SyncSender<Vec<Leaf>>) {
+    let mut batch = Vec::with_capacity(LEAF_BATCH);
+    for segment in 0..reader.segments().len() {
+        for frame in reader.segment_frames(segment) {
+            let Ok(frame) = frame else { break };
+            if frame.kind != FrameKind::Event {
+                continue;
+            }
+            batch.push(Leaf {
+                segment,
+                offset: frame.offset,
+                len: frame.payload.len(),
+                hash: leaf_hash(&frame.payload),
+            });
+            if batch.len() == LEAF_BATCH
+                && sender
+                    .send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(LEAF_BATCH),
+                    ))
+                    .is_err()
+            {
+                return;
+            }
+        }
+    }
+    let _ = sender.send(batch);
+}
+
+/// The verifier's side of [`hash_leaves`]: the hash of the event frame at a
+/// segment and offset, taken from the hashing thread when it has that very
+/// frame (same place, same length), else computed here.
+struct Leaves {
+    receiver: std::sync::mpsc::Receiver<Vec<Leaf>>,
+    batch: std::vec::IntoIter<Leaf>,
+    next: Option<Leaf>,
+}
+
+impl Leaves {
+    fn new(receiver: std::sync::mpsc::Receiver<Vec<Leaf>>) -> Leaves {
+        Leaves {
+            receiver,
+            batch: Vec::new().into_iter(),
+            next: None,
+        }
+    }
+
+    fn hash(&mut self, segment: usize, offset: u64, line: &[u8]) -> Hash {
+        loop {
+            if self.next.is_none() {
+                self.next = self.batch.next();
+            }
+            if self.next.is_none() {
+                match self.receiver.recv() {
+                    Ok(batch) => {
+                        self.batch = batch.into_iter();
+                        continue;
+                    }
+                    Err(_) => return leaf_hash(line),
+                }
+            }
+            let leaf = self.next.as_ref().expect("just taken");
+            match (leaf.segment, leaf.offset).cmp(&(segment, offset)) {
+                std::cmp::Ordering::Less => self.next = None,
+                std::cmp::Ordering::Greater => return leaf_hash(line),
+                std::cmp::Ordering::Equal => {
+                    let leaf = self.next.take().expect("just taken");
+                    return if leaf.len == line.len() {
+                        leaf.hash
+                    } else {
+                        leaf_hash(line)
+                    };
+                }
+            }
+        }
+    }
+}
+
+fn verify_segments(
+    reader: &Reader,
+    anchor: &PublicKey,
+    leaves: &mut Leaves,
+) -> Result<JournalReport> {
     let origin = journal_origin(reader.log_id());
     let mut v = Verifier::new(*anchor, Some(&origin));
     let first = reader.segments().first().cloned();
@@ -396,10 +509,12 @@ pub fn verify_journal(dir: &Path, anchor: &PublicKey) -> Result<JournalReport> {
     }
     let mut torn_tail = None;
     let mut last_seq = first.as_ref().map_or(0, |s| s.header.first_seq - 1);
-    let walked = walk(&reader, true, &mut |item| {
+    let mut segment_index = 0;
+    let walked = walk(reader, true, &mut |item| {
         match item {
             Item::Archived { text, offset } => v.checkpoint(&text, ARCHIVE_FILE, offset),
             Item::Segment { index, info } => {
+                segment_index = index;
                 if let Some(f) = segment_frontier(&mut v, info) {
                     let agreed = index == 0 || v.check_frontier(&f, &info.name, 0);
                     if agreed {
@@ -433,7 +548,8 @@ pub fn verify_journal(dir: &Path, anchor: &PublicKey) -> Result<JournalReport> {
                             }
                         };
                         last_seq = seq;
-                        v.event(seq, &frame.payload, name, frame.offset);
+                        let leaf = leaves.hash(segment_index, frame.offset, &frame.payload);
+                        v.event_hashed(seq, leaf, name, frame.offset);
                     }
                     FrameKind::Checkpoint => {
                         v.checkpoint(&String::from_utf8_lossy(&frame.payload), name, frame.offset)
@@ -1167,6 +1283,34 @@ pub fn export_proofs(dir: &Path, filter: &Filter) -> Result<ProofExport> {
 mod tests {
     use super::*;
     use crate::core::Severity;
+
+    #[test]
+    fn the_hashing_threads_leaf_is_used_only_for_the_very_frame() {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(4);
+        let given = |segment, offset, len| Leaf {
+            segment,
+            offset,
+            len,
+            hash: [7; 32],
+        };
+        // Frames the verifier skips, one it sees with another length, one it sees.
+        sender
+            .send(vec![given(0, 10, 3), given(0, 20, 9), given(1, 0, 3)])
+            .unwrap();
+        sender.send(vec![given(1, 40, 3)]).unwrap();
+        drop(sender);
+        let mut leaves = Leaves::new(receiver);
+        let line = b"abc";
+        assert_eq!(leaves.hash(0, 20, line), leaf_hash(line), "length differs");
+        assert_eq!(leaves.hash(1, 0, line), [7; 32], "the same frame");
+        assert_eq!(
+            leaves.hash(1, 30, line),
+            leaf_hash(line),
+            "not hashed there"
+        );
+        assert_eq!(leaves.hash(1, 40, line), [7; 32], "from the next batch");
+        assert_eq!(leaves.hash(2, 0, line), leaf_hash(line), "past the end");
+    }
 
     #[test]
     fn line_seq_reads_the_last_key_only() {

@@ -383,10 +383,16 @@ impl Verifier {
     /// Feeds one event: its seq (as parsed from the line) and the stored line
     /// exactly as hashed.
     pub fn event(&mut self, seq: u64, line: &[u8], segment: &str, offset: u64) {
+        self.event_hashed(seq, leaf_hash(line), segment, offset);
+    }
+
+    /// As [`event`](Self::event), given the line's leaf hash (computed
+    /// elsewhere, for instance on another thread).
+    pub fn event_hashed(&mut self, seq: u64, leaf: Hash, segment: &str, offset: u64) {
         self.items += 1;
         self.order += 1;
         self.report.events_total += 1;
-        self.frontier.push(leaf_hash(line));
+        self.frontier.push(leaf);
         if self.epoch_events == 0 {
             self.epoch_first = Some((seq, Location::new(segment, offset)));
         }
