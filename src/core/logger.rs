@@ -15,7 +15,7 @@ use super::queue::{Delivery, Overflow, Queue};
 use super::ring::Ring;
 use super::severity::Severity;
 use super::sink::Sink;
-use super::stream::{Reservation, Stream, Tap};
+use super::stream::{Reservation, Reservations, Stream, Tap};
 use super::subscribers::{Callback, Subscribers, Subscription, SubscriptionStats};
 use super::sync::{Arc, CachePadded, Mutex};
 use super::text::utf8;
@@ -170,9 +170,9 @@ impl AuditLogger {
         // Places in `Block` queues are reserved before the lock, so the lock
         // is never held while waiting. The sink needs at least one place (it
         // never drops: the rest of a batch is queued past its capacity).
-        let mut reserved = Vec::new();
+        let mut reserved = Reservations::default();
         if let Some(hook) = &shared.sink {
-            let places = hook.queue.reserve(n, Instant::now() + SINK_ROOM_TIMEOUT);
+            let places = hook.queue.reserve(n, SINK_ROOM_TIMEOUT);
             if places == 0 {
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -182,15 +182,16 @@ impl AuditLogger {
                     ),
                 ));
             }
-            reserved.push(Reservation {
-                queue: hook.queue.clone(),
+            reserved.sink = Some(Reservation {
+                queue: &hook.queue,
                 places,
             });
         }
-        for queue in shared.subscribers.blocking_queues() {
+        let blocking = shared.subscribers.blocking_queues();
+        for queue in &blocking {
             let timeout = queue.block_timeout().unwrap_or(Duration::ZERO);
-            let places = queue.reserve(n, Instant::now() + timeout);
-            reserved.push(Reservation { queue, places });
+            let places = queue.reserve(n, timeout);
+            reserved.others.push(Reservation { queue, places });
         }
         let sync = !shared.subscribers.no_sync();
         let mut copies = Vec::with_capacity(if sync { n } else { 0 });
@@ -298,7 +299,9 @@ impl AuditLogger {
                 let (seq, _) = state.ring.push(event, timestamp);
                 if !state.stream.is_empty() {
                     let stored = state.ring.get(seq).expect("just stored").clone();
-                    state.stream.publish(&stored, true, &mut []);
+                    state
+                        .stream
+                        .publish(&stored, true, &mut Reservations::default());
                 }
             }
             state.stream.taps().clone()

@@ -111,15 +111,15 @@ impl Queue {
         DRAINING.with(|d| d.get()) != 0
     }
 
-    /// For [`Overflow::Block`]: waits until `deadline` for `want` free places
+    /// For [`Overflow::Block`]: waits up to `timeout` for `want` free places
     /// (at most the capacity) and promises them to the caller, who must then
     /// [`push`](Self::push) that many events with `reserved`. Places are taken
     /// all at once, never held while waiting for more (two producers each
     /// holding part of what they need would wait for each other). Returns how
-    /// many places it got: at the deadline, whatever is free then (the events
+    /// many places it got: at the timeout, whatever is free then (the events
     /// without a place may be dropped); 0 if the queue is closed. The consumer
     /// itself never waits (it would wait for itself): it gets the places free now.
-    pub(crate) fn reserve(&self, want: usize, deadline: Instant) -> usize {
+    pub(crate) fn reserve(&self, want: usize, timeout: Duration) -> usize {
         let want = want.min(self.capacity);
         let own = self.on_own_thread();
         let mut state = self.state.lock();
@@ -138,7 +138,11 @@ impl Queue {
                 state.reserved += take;
                 return take;
             }
-            waited_since.get_or_insert_with(Instant::now);
+            let since = *waited_since.get_or_insert_with(Instant::now);
+            // A timeout too long for the clock waits for a year.
+            let deadline = since
+                .checked_add(timeout)
+                .unwrap_or_else(|| since + Duration::from_secs(365 * 86_400));
             state.waiting += 1;
             timed_out = self.drained.wait_until(&mut state, deadline).timed_out();
             state.waiting -= 1;
@@ -175,7 +179,9 @@ impl Queue {
 
     /// Wakes the consumer if a push found it waiting for events.
     pub(crate) fn wake(&self) {
-        if self.wake_due.swap(false, Ordering::AcqRel) {
+        // A load first: the swap's write would take the line from the
+        // consumer on every event.
+        if self.wake_due.load(Ordering::Acquire) && self.wake_due.swap(false, Ordering::AcqRel) {
             self.filled.notify_one();
         }
     }

@@ -22,9 +22,30 @@ pub(crate) struct Tap {
 }
 
 /// Places a producer reserved in one queue before taking the logger's lock.
-pub(crate) struct Reservation {
-    pub(crate) queue: Arc<Queue>,
+pub(crate) struct Reservation<'a> {
+    pub(crate) queue: &'a Queue,
     pub(crate) places: usize,
+}
+
+/// Every place a producer reserved: in the sink's queue, and in the queues of
+/// `Block` subscribers (kept apart so that the usual case, a journal and no
+/// such subscriber, allocates nothing).
+#[derive(Default)]
+pub(crate) struct Reservations<'a> {
+    pub(crate) sink: Option<Reservation<'a>>,
+    pub(crate) others: Vec<Reservation<'a>>,
+}
+
+impl Reservations<'_> {
+    /// Uses up one place reserved in `queue`, if one is left.
+    fn take(&mut self, queue: &Queue) -> bool {
+        self.sink
+            .iter_mut()
+            .chain(self.others.iter_mut())
+            .find(|r| r.places > 0 && std::ptr::eq(r.queue, queue))
+            .map(|r| r.places -= 1)
+            .is_some()
+    }
 }
 
 /// The consumers, shared so that a producer can wake them after the lock.
@@ -63,16 +84,13 @@ impl Stream {
     /// Hands `event` (stored, stamped) to every tap; `reserved` lists the
     /// places the producer holds, and each push into one uses one up.
     /// Called under the logger's lock.
-    pub(crate) fn publish(&self, event: &Event, imported: bool, reserved: &mut [Reservation]) {
+    pub(crate) fn publish(&self, event: &Event, imported: bool, reserved: &mut Reservations<'_>) {
         for tap in self.taps.iter() {
             if imported && !tap.imported {
                 continue;
             }
-            let place = reserved
-                .iter_mut()
-                .find(|r| r.places > 0 && Arc::ptr_eq(&r.queue, &tap.queue))
-                .map(|r| r.places -= 1);
-            tap.queue.push(event, place.is_some(), tap.lossless);
+            let place = reserved.take(&tap.queue);
+            tap.queue.push(event, place, tap.lossless);
         }
     }
 
