@@ -37,7 +37,7 @@ pub fn write_json_line(out: &mut Vec<u8>, log_id: &LogId, event: &Event) {
     debug_assert_eq!(out.last(), Some(&b'}'));
     out.pop();
     out.extend_from_slice(b",\"log_id\":\"");
-    out.extend_from_slice(log_id.to_string().as_bytes());
+    out.extend_from_slice(&log_id.hex());
     out.extend_from_slice(b"\"}");
 }
 
@@ -186,9 +186,10 @@ pub fn write_rfc5424(out: &mut Vec<u8>, header: &SyslogHeader, log_id: &LogId, e
     out.extend_from_slice(b" [");
     out.extend_from_slice(header.sd_id.as_bytes());
     let seq = itoa::Buffer::new().format(event.seq()).to_owned();
-    let id = log_id.to_string();
+    let id = log_id.hex();
+    let id = std::str::from_utf8(&id).expect("hex digits and dashes");
     for (name, value) in [
-        ("log_id", id.as_str()),
+        ("log_id", id),
         ("seq", seq.as_str()),
         ("actor", event.actor()),
         ("action", event.action()),
@@ -301,16 +302,16 @@ pub fn write_ocsf(out: &mut Vec<u8>, log_id: &LogId, event: &Event) {
     out.extend_from_slice(b",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"audit-logger\",\"vendor_name\":\"audit-logger\",\"version\":\"");
     out.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
     out.extend_from_slice(b"\"},\"uid\":\"");
-    let id = log_id.to_string();
-    out.extend_from_slice(id.as_bytes());
+    let id = log_id.hex();
+    out.extend_from_slice(&id);
     out.push(b':');
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.extend_from_slice(b"\",\"log_name\":\"");
-    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(&id);
     out.extend_from_slice(b"\",\"sequence\":");
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.extend_from_slice(b"},\"unmapped\":{\"log_id\":\"");
-    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(&id);
     out.extend_from_slice(b"\",\"seq\":");
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.extend_from_slice(b",\"timestamp_us\":");

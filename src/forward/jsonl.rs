@@ -85,7 +85,8 @@ pub(crate) struct JsonlSink {
     sent: usize,
     synced: usize,
     synced_at: Instant,
-    line: Vec<u8>,
+    /// The lines of the batch being sent.
+    lines: Vec<u8>,
 }
 
 impl JsonlSink {
@@ -99,7 +100,7 @@ impl JsonlSink {
             sent: 0,
             synced: 0,
             synced_at: Instant::now(),
-            line: Vec::new(),
+            lines: Vec::new(),
         })
     }
 
@@ -150,6 +151,19 @@ impl JsonlSink {
         Ok(())
     }
 
+    /// Writes the first `bytes` of `lines`, which hold `count` whole lines,
+    /// and drops them from the buffer.
+    fn write_lines(&mut self, bytes: usize, count: usize) -> std::result::Result<(), String> {
+        let file = self.file.as_mut().ok_or("file not open")?;
+        if let Err(e) = file.write_all(&self.lines[..bytes]) {
+            return Err(self.io(e));
+        }
+        self.lines.drain(..bytes);
+        self.size += bytes as u64;
+        self.sent += count;
+        Ok(())
+    }
+
     fn io(&self, e: std::io::Error) -> String {
         format!("{}: {e}", self.config.path.display())
     }
@@ -169,23 +183,28 @@ impl Sink for JsonlSink {
     }
 
     fn send(&mut self, items: &[Item]) -> std::result::Result<(), String> {
+        // The batch's lines go to the file in one write, except where a line
+        // would take the file past `max_bytes`: what comes before it is
+        // written to the old file, which is then rotated.
+        self.lines.clear();
+        let mut buffered = 0;
         for item in items {
-            self.line.clear();
-            self.format.write(&mut self.line, &self.log_id, &item.event);
-            self.line.push(b'\n');
-            let len = self.line.len() as u64;
+            let start = self.lines.len();
+            self.format
+                .write(&mut self.lines, &self.log_id, &item.event);
+            self.lines.push(b'\n');
+            let len = (self.lines.len() - start) as u64;
             if let Some(max) = self.config.max_bytes {
-                if self.size > 0 && self.size + len > max {
+                let before = self.size + start as u64;
+                if before > 0 && before + len > max {
+                    self.write_lines(start, buffered)?;
+                    buffered = 0;
                     self.rotate().map_err(|e| self.io(e))?;
                 }
             }
-            let file = self.file.as_mut().ok_or("file not open")?;
-            if let Err(e) = file.write_all(&self.line) {
-                return Err(self.io(e));
-            }
-            self.size += len;
-            self.sent += 1;
+            buffered += 1;
         }
+        self.write_lines(self.lines.len(), buffered)?;
         let due = match self.config.fsync {
             FsyncPolicy::Never | FsyncPolicy::Always => true,
             FsyncPolicy::Batch { events, .. } => self.sent - self.synced >= events,
