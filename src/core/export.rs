@@ -12,7 +12,7 @@ use super::error::{shorten, Error, ErrorKind, Result};
 use super::event::{Event, NewEvent};
 use super::json::{write_pretty, write_string};
 use super::severity::Severity;
-use super::timestamp::{parse_micros, TimestampWriter};
+use super::timestamp::{parse_micros, write_timestamp, TimestampWriter};
 
 /// Appends `events` to `out` as a JSON array pretty-printed with two-space
 /// indentation; each object has the keys actor, action, resource, outcome,
@@ -70,12 +70,7 @@ pub fn write_compact(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b",\"details\":");
     out.extend_from_slice(event.details().as_bytes());
     out.extend_from_slice(b",\"timestamp\":\"");
-    // Lines are written in time order (a journal, a forwarder), so the
-    // calendar part of the timestamp is reused from the thread's last line.
-    thread_local! {
-        static TIMESTAMPS: std::cell::RefCell<TimestampWriter> = Default::default();
-    }
-    TIMESTAMPS.with(|t| t.borrow_mut().write(out, event.timestamp()));
+    write_timestamp(out, event.timestamp());
     out.extend_from_slice(b"\",\"seq\":");
     out.extend_from_slice(itoa::Buffer::new().format(event.seq()).as_bytes());
     out.push(b'}');

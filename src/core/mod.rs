@@ -32,4 +32,5 @@ pub use queue::{Delivery, Overflow};
 pub use severity::Severity;
 pub(crate) use sink::Sink;
 pub use subscribers::{Callback, SubscriptionStats, MAX_NESTED_LOG_DEPTH};
+pub(crate) use timestamp::write_timestamp;
 pub use timestamp::{format_micros, now_micros, parse_micros};

@@ -78,6 +78,17 @@ impl TimestampWriter {
     }
 }
 
+/// Appends `micros` as [`format_micros`] does, with this thread's
+/// [`TimestampWriter`]: lines are written in time order (a journal, a
+/// forwarder), so the calendar part is mostly reused from the thread's last
+/// one. `false` outside the years 0000-9999 (see [`TimestampWriter::write`]).
+pub(crate) fn write_timestamp(out: &mut Vec<u8>, micros: i64) -> bool {
+    thread_local! {
+        static WRITER: std::cell::RefCell<TimestampWriter> = Default::default();
+    }
+    WRITER.with(|w| w.borrow_mut().write(out, micros))
+}
+
 /// Parses an RFC 3339 timestamp (any offset, converted to UTC), or a timestamp
 /// without a zone as the reference exports it (`YYYY-MM-DDTHH:MM:SS`, optionally
 /// with a fraction), read as UTC. Precision finer than a microsecond is an error

@@ -4,7 +4,7 @@
 //! docs/FORWARDING.md describes each field by field.
 
 use super::logid::LogId;
-use crate::core::{format_micros, write_compact, Event, Severity};
+use crate::core::{format_micros, write_compact, write_timestamp, Event, Severity};
 
 /// The payload format of the targets that carry one of choice (Kafka's value,
 /// the JSON Lines file).
@@ -153,12 +153,14 @@ fn is_sd_name(s: &str) -> bool {
 /// preceded by a backslash; everything else is kept as UTF-8 (octet counting
 /// makes line breaks in it unambiguous on the wire).
 pub fn write_sd_value(out: &mut Vec<u8>, value: &str) {
-    for &b in value.as_bytes() {
-        if matches!(b, b'"' | b'\\' | b']') {
-            out.push(b'\\');
-        }
-        out.push(b);
+    let mut rest = value.as_bytes();
+    while let Some(at) = rest.iter().position(|&b| matches!(b, b'"' | b'\\' | b']')) {
+        out.extend_from_slice(&rest[..at]);
+        out.push(b'\\');
+        out.push(rest[at]);
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 /// Appends one RFC 5424 message (without the RFC 6587 length prefix):
@@ -172,8 +174,11 @@ pub fn write_rfc5424(out: &mut Vec<u8>, header: &SyslogHeader, log_id: &LogId, e
     out.push(b'<');
     out.extend_from_slice(itoa::Buffer::new().format(pri).as_bytes());
     out.extend_from_slice(b">1 ");
-    let ts = format_micros(event.timestamp()).unwrap_or_else(|_| "-".into());
-    out.extend_from_slice(ts.as_bytes());
+    let at = out.len();
+    if !write_timestamp(out, event.timestamp()) {
+        out.truncate(at);
+        out.push(b'-');
+    }
     for field in [
         &header.hostname,
         &header.app_name,
@@ -185,12 +190,13 @@ pub fn write_rfc5424(out: &mut Vec<u8>, header: &SyslogHeader, log_id: &LogId, e
     }
     out.extend_from_slice(b" [");
     out.extend_from_slice(header.sd_id.as_bytes());
-    let seq = itoa::Buffer::new().format(event.seq()).to_owned();
+    let mut seq = itoa::Buffer::new();
+    let seq = seq.format(event.seq());
     let id = log_id.hex();
     let id = std::str::from_utf8(&id).expect("hex digits and dashes");
     for (name, value) in [
         ("log_id", id),
-        ("seq", seq.as_str()),
+        ("seq", seq),
         ("actor", event.actor()),
         ("action", event.action()),
         ("resource", event.resource()),
