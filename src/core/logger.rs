@@ -174,6 +174,7 @@ impl AuditLogger {
         if let Some(hook) = &shared.sink {
             let places = hook.queue.reserve(n, SINK_ROOM_TIMEOUT);
             if places == 0 {
+                hook.sink.abandoned();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(

@@ -12,8 +12,11 @@ pub(crate) trait Sink: Send + Sync {
     /// The sink itself, for its owner to read its own state back.
     fn as_any(&self) -> &dyn std::any::Any;
     /// Before an event is accepted: an error (the sink cannot store events)
-    /// refuses it, and nothing is recorded.
+    /// refuses it, and nothing is recorded. Once it returns `Ok`, the logger
+    /// calls either [`logged`](Self::logged) or [`abandoned`](Self::abandoned).
     fn admit(&self) -> Result<()>;
+    /// An admitted event was refused after all (no room in the queue).
+    fn abandoned(&self);
     /// After event `seq` was queued for the sink, outside every lock: returns
     /// once the event is as durable as the sink's policy promises.
     fn logged(&self, seq: u64, severity: Severity) -> Result<()>;
