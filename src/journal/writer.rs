@@ -46,7 +46,9 @@ pub enum Fsync {
         interval: Duration,
     },
     /// `log` returns only once the event is on disk; producers logging at
-    /// the same time share one fsync.
+    /// the same time share one fsync (the writer waits briefly, at most half
+    /// the last fsync's time and 1 ms, for the events of producers already
+    /// inside `log`).
     Always,
 }
 
