@@ -90,7 +90,10 @@ step "C: a CMake project with FetchContent(SOURCE_DIR <repository>)"
 cmake -S "$here/c" -B "$work/c-build" -DAUDIT_LOGGER_SOURCE="$repo" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" >"$work/c-configure.log" ||
     { cat "$work/c-configure.log"; fail "configuring the FetchContent project"; }
-cmake --build "$work/c-build" --target consumer >"$work/c-build.log" 2>&1 ||
+# Without CC and CXX in cargo's environment, as the project's own build had
+# them: the library in the repository's target/ is then fresh, not rebuilt
+# (build scripts that compile C note those variables) under the other tests.
+env -u CC -u CXX cmake --build "$work/c-build" --target consumer >"$work/c-build.log" 2>&1 ||
     { cat "$work/c-build.log"; fail "building the FetchContent project"; }
 (cd "$work" && "$work/c-build/consumer" "$fixture" "$out" c)
 
