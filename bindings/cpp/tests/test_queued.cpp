@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -158,19 +159,22 @@ TEST(Queued, ExceptionsAreCountedAsFailures) {
 
 TEST(Queued, UnsubscribeWithStatsCountsTheQueuedAsDropped) {
   Logger log(1000);
-  Gate gate;
-  Signal entered;
-  auto sub = log.subscribe_queued({100}, [&](const Event& e) {
+  // Owned by the callback too: the delivery thread may still be leaving
+  // gate->wait() when this test returns (ending a subscription does not wait
+  // for a callback under way).
+  auto gate = std::make_shared<Gate>();
+  auto entered = std::make_shared<Signal>();
+  auto sub = log.subscribe_queued({100}, [gate, entered](const Event& e) {
     if (e.seq == 1) {
-      entered.set();
-      gate.wait();
+      entered->set();
+      gate->wait();
     }
   });
   log.log({"first", "op", "r", "ok"});
-  entered.wait();
+  entered->wait();
   for (int i = 0; i < 9; ++i) log.log({"queued", "op", "r", "ok"});
   auto final = sub.unsubscribe_with_stats();
-  gate.open();
+  gate->open();
   ASSERT_TRUE(final.has_value());
   // The 9 queued are dropped; event 1 is counted by the library once its call returns.
   EXPECT_EQ(final->dropped, 9u);
