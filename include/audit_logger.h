@@ -123,6 +123,11 @@
 #define AUDIT_OVERFLOW_BLOCK 3
 
 /**
+ * The default policy's `events`.
+ */
+#define Fsync_DEFAULT_BATCH_EVENTS 1000
+
+/**
  * The result of a query: events, oldest first, owned by the list.
  */
 typedef struct AuditEventList AuditEventList;
@@ -857,9 +862,15 @@ AuditStatus audit_forwarder_config_set_close_timeout(struct AuditForwarderConfig
 
 /**
  * Adds a target-specific setting: an HTTP header of an OTLP forwarder
- * (`authorization` ...), or a librdkafka property of a Kafka forwarder
- * (`security.protocol` ...). Errors: `AUDIT_ERR_NULL_ARGUMENT`,
- * `AUDIT_ERR_INVALID_UTF8`, `AUDIT_ERR_INVALID_ARGUMENT` (another target).
+ * (`authorization` ...), a librdkafka property of a Kafka forwarder
+ * (`security.protocol` ...), or a setting of a JSON Lines forwarder:
+ * `fsync` (`never`, `batch` (the default) or `always`, as the journal's),
+ * `fsync_batch_events` (default 1000) and `fsync_batch_interval_ms`
+ * (default 50; setting either selects `batch`), `max_bytes` (rotate by
+ * rename before the file would grow past it; 0, the default: never) and
+ * `keep` (rotated files kept, default 5). Errors: `AUDIT_ERR_NULL_ARGUMENT`,
+ * `AUDIT_ERR_INVALID_UTF8`, `AUDIT_ERR_INVALID_ARGUMENT` (a syslog
+ * forwarder, an unknown JSON Lines setting or a bad value).
  *
  * # Safety
  * `config` is NULL or live and not used by another thread; `key` and

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use audit_logger::core::Overflow;
 use audit_logger::forward::{
-    read_cursor, Forwarder, ForwarderConfig, FsyncPolicy, JsonlConfig, LogId, Source, SyslogConfig,
-    Target,
+    read_cursor, Forwarder, ForwarderConfig, JsonlConfig, LogId, Source, SyslogConfig, Target,
 };
+use audit_logger::journal::Fsync;
 use harness::{logged_events, wait_until, LoggerReplay};
 
 #[test]
@@ -157,7 +157,7 @@ fn jsonl_sink_rotates_by_rename_and_keeps_every_event() {
     let mut j = JsonlConfig::new(&path);
     j.max_bytes = Some(20_000);
     j.keep = 100;
-    j.fsync = FsyncPolicy::Always;
+    j.fsync = Fsync::Always;
     let log_id = LogId::random();
     let fwd = Forwarder::start(
         ForwarderConfig::new(Target::Jsonl(j)),
@@ -221,7 +221,7 @@ fn child_forwarder_process() {
     let (log, _) = logged_events(N);
     let log_id = LogId([9; 16]);
     let mut j = JsonlConfig::new(dir.join("out.jsonl"));
-    j.fsync = FsyncPolicy::Always;
+    j.fsync = Fsync::Always;
     let mut config = ForwarderConfig::new(Target::Jsonl(j));
     config.cursor_path = Some(dir.join("cursor"));
     config.cursor_interval = Duration::from_millis(10);
@@ -261,7 +261,7 @@ fn killed_process_resumes_from_its_cursor() {
     // A new process (here: a new forwarder) resumes after the cursor.
     let (log, events) = logged_events(N);
     let mut j = JsonlConfig::new(&out);
-    j.fsync = FsyncPolicy::Batch {
+    j.fsync = Fsync::Batch {
         events: 100,
         interval: Duration::from_millis(50),
     };

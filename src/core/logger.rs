@@ -384,13 +384,24 @@ impl AuditLogger {
     /// order; ending it discards what is still queued (counted as dropped)
     /// without waiting for the thread.
     pub fn subscribe_with(&self, callback: Callback, delivery: Delivery) -> Result<u64> {
-        Ok(self.subscribe_queue(callback, delivery)?.0)
+        Ok(self.subscribe_queue(Some(callback), delivery)?.0)
     }
 
-    /// As [`subscribe_with`](Self::subscribe_with), also returning the queue.
-    pub(crate) fn subscribe_queue(
+    /// A queued subscription without a callback: the caller consumes the
+    /// returned queue on a thread of its own (a forwarder's worker). It
+    /// applies its overflow policy to producers as any queued subscription's.
+    pub(crate) fn subscribe_consumer(
         &self,
-        callback: Callback,
+        capacity: usize,
+        overflow: Overflow,
+    ) -> Result<(u64, Arc<Queue>)> {
+        let (id, queue) = self.subscribe_queue(None, Delivery::Queued { capacity, overflow })?;
+        Ok((id, queue.expect("a queued subscription has a queue")))
+    }
+
+    fn subscribe_queue(
+        &self,
+        callback: Option<Callback>,
         delivery: Delivery,
     ) -> Result<(u64, Option<Arc<Queue>>)> {
         let sub = self.shared.subscribers.add(callback, delivery)?;
@@ -427,13 +438,11 @@ impl AuditLogger {
         self.shared.subscribers.stats(id)
     }
 
-    /// Hands what the forwarders' queues hold to them, ends every
-    /// subscription (as [`unsubscribe`](Self::unsubscribe) does), stops the
-    /// journal, then lets each forwarder deliver what is left for up to its
-    /// `close_timeout` (see [`forwarder_close_report`](Self::forwarder_close_report));
+    /// Ends every subscription (as [`unsubscribe`](Self::unsubscribe) does),
+    /// stops the journal, then lets each forwarder deliver what is left for
+    /// up to its `close_timeout` (see [`forwarder_close_report`](Self::forwarder_close_report));
     /// logging and queries go on working. Dropping the logger does this.
     pub fn close(&self) {
-        let forwarders = self.shared.forwarders.drain_queues();
         let subs = self.shared.subscribers.remove_all(|_| true);
         for sub in &subs {
             self.shared.end(sub);
@@ -442,7 +451,7 @@ impl AuditLogger {
         if let Some(hook) = &self.shared.sink {
             hook.sink.close();
         }
-        self.shared.forwarders.close(forwarders);
+        self.shared.forwarders.close();
     }
 
     /// The forwarders attached to this logger.

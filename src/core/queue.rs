@@ -1,5 +1,6 @@
 //! A bounded queue between the ordered stream and one consumer thread (a
-//! queued subscription's delivery thread, later the journal writer), with the
+//! queued subscription's delivery thread, the journal writer, a forwarder's
+//! worker), with the
 //! overflow policy chosen when it was made. Events enter in sequence order,
 //! under the logger's lock (see [`Stream`](super::stream::Stream)), so the
 //! consumer sees them in that order; a producer that must wait for room waits
@@ -157,6 +158,7 @@ impl Queue {
     pub(crate) fn push(&self, event: &Event, reserved: bool, lossless: bool) {
         let mut state = self.state.lock();
         if state.closed || state.finishing {
+            state.dropped += 1;
             return;
         }
         if reserved {
@@ -245,6 +247,45 @@ impl Queue {
                 return true;
             }
         }
+    }
+
+    /// For a consumer that polls: moves up to `max` queued events into `out`
+    /// without waiting; returns how many.
+    pub(crate) fn take(&self, out: &mut Vec<Event>, max: usize) -> usize {
+        let mut state = self.state.lock();
+        let n = state.events.len().min(max);
+        out.extend(state.events.drain(..n));
+        if n > 0 {
+            self.notify_drained(&state);
+        }
+        n
+    }
+
+    /// For a consumer that polls: waits up to `timeout` until the queue ends
+    /// ([`finish`](Self::finish) or [`close`](Self::close)) or, if
+    /// `for_events`, until an event is queued.
+    pub(crate) fn wait(&self, timeout: Duration, for_events: bool) {
+        let mut state = self.state.lock();
+        let deadline = Instant::now() + timeout;
+        while !(state.closed || state.finishing || for_events && !state.events.is_empty()) {
+            state.asleep = for_events;
+            let timed_out = self.filled.wait_until(&mut state, deadline).timed_out();
+            state.asleep = false;
+            if timed_out {
+                break;
+            }
+        }
+    }
+
+    /// Whether the queue was finished or closed.
+    pub(crate) fn ended(&self) -> bool {
+        let state = self.state.lock();
+        state.closed || state.finishing
+    }
+
+    /// The timestamp of the oldest event waiting, if any.
+    pub(crate) fn oldest_timestamp(&self) -> Option<i64> {
+        self.state.lock().events.front().map(Event::timestamp)
     }
 
     /// Takes no more events; the consumer drains the rest, then sees the end.

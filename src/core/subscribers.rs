@@ -40,7 +40,8 @@ pub struct SubscriptionStats {
 
 pub(crate) struct Subscription {
     id: u64,
-    callback: Callback,
+    /// `None` for a queue its maker consumes on a thread of its own.
+    callback: Option<Callback>,
     queue: Option<Arc<Queue>>,
     active: AtomicBool,
     delivered: AtomicU64,
@@ -49,7 +50,10 @@ pub(crate) struct Subscription {
 
 impl Subscription {
     fn deliver(&self, event: &Event) {
-        let ok = catch_unwind(AssertUnwindSafe(|| (self.callback)(event))).unwrap_or(false);
+        let Some(callback) = &self.callback else {
+            return;
+        };
+        let ok = catch_unwind(AssertUnwindSafe(|| callback(event))).unwrap_or(false);
         self.delivered.fetch_add(1, Ordering::Relaxed);
         if !ok {
             self.failed.fetch_add(1, Ordering::Relaxed);
@@ -66,11 +70,15 @@ impl Subscription {
         self.queue.as_ref()
     }
 
-    /// Stops delivery; queued events are discarded and counted as dropped.
+    /// Stops delivery: queued events are discarded and counted as dropped,
+    /// except in a queue without a callback, whose consumer drains it and
+    /// sees the end.
     pub(crate) fn end(&self) {
         self.active.store(false, Ordering::Release);
-        if let Some(queue) = &self.queue {
-            queue.close();
+        match (&self.queue, &self.callback) {
+            (Some(queue), Some(_)) => queue.close(),
+            (Some(queue), None) => queue.finish(),
+            (None, _) => {}
         }
     }
 
@@ -113,9 +121,15 @@ impl Subscribers {
         self.sync_len.load(Ordering::Acquire) == 0
     }
 
-    /// Makes a subscription (starting its delivery thread if queued) and lists
-    /// it; the caller connects its queue to the stream.
-    pub(crate) fn add(&self, callback: Callback, delivery: Delivery) -> Result<Arc<Subscription>> {
+    /// Makes a subscription (starting its delivery thread if queued with a
+    /// callback; without one, the caller consumes the queue) and lists it;
+    /// the caller connects its queue to the stream.
+    pub(crate) fn add(
+        &self,
+        callback: Option<Callback>,
+        delivery: Delivery,
+    ) -> Result<Arc<Subscription>> {
+        debug_assert!(callback.is_some() || delivery != Delivery::Sync);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let queue = match delivery {
             Delivery::Sync => None,
@@ -137,7 +151,7 @@ impl Subscribers {
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
         });
-        if let Some(queue) = queue {
+        if let (Some(queue), Some(_)) = (queue, &sub.callback) {
             let worker = sub.clone();
             thread::Builder::new()
                 .name(format!("audit-deliver-{id}"))

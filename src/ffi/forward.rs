@@ -310,9 +310,15 @@ pub unsafe extern "C" fn audit_forwarder_config_set_close_timeout(
 }
 
 /// Adds a target-specific setting: an HTTP header of an OTLP forwarder
-/// (`authorization` ...), or a librdkafka property of a Kafka forwarder
-/// (`security.protocol` ...). Errors: `AUDIT_ERR_NULL_ARGUMENT`,
-/// `AUDIT_ERR_INVALID_UTF8`, `AUDIT_ERR_INVALID_ARGUMENT` (another target).
+/// (`authorization` ...), a librdkafka property of a Kafka forwarder
+/// (`security.protocol` ...), or a setting of a JSON Lines forwarder:
+/// `fsync` (`never`, `batch` (the default) or `always`, as the journal's),
+/// `fsync_batch_events` (default 1000) and `fsync_batch_interval_ms`
+/// (default 50; setting either selects `batch`), `max_bytes` (rotate by
+/// rename before the file would grow past it; 0, the default: never) and
+/// `keep` (rotated files kept, default 5). Errors: `AUDIT_ERR_NULL_ARGUMENT`,
+/// `AUDIT_ERR_INVALID_UTF8`, `AUDIT_ERR_INVALID_ARGUMENT` (a syslog
+/// forwarder, an unknown JSON Lines setting or a bad value).
 ///
 /// # Safety
 /// `config` is NULL or live and not used by another thread; `key` and
@@ -331,11 +337,10 @@ pub unsafe extern "C" fn audit_forwarder_config_set_property(
         match &mut c.target {
             Target::Otlp(o) => o.headers.push(pair),
             Target::Kafka(k) => k.properties.push(pair),
-            _ => {
-                return Err(invalid(
-                    "properties apply to OTLP (headers) and Kafka (librdkafka) forwarders",
-                ))
-            }
+            Target::Jsonl(j) => j.set_property(&pair.0, &pair.1)?,
+            Target::Syslog(_) => return Err(invalid(
+                "properties apply to OTLP (headers), Kafka (librdkafka) and JSON Lines forwarders",
+            )),
         }
         Ok(())
     })

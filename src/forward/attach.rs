@@ -1,13 +1,15 @@
 //! Forwarders attached to a logger.
 //!
 //! [`AuditLogger::attach_forwarder`] connects a [`Forwarder`] to the logger's
-//! ordered stream through a queued subscription:
+//! ordered stream through a queued subscription whose queue the forwarder's
+//! worker consumes itself (no delivery thread between them):
 //!
 //! - **Without a journal** the subscription's queue is the forwarder's
 //!   backlog: it holds up to [`ForwarderConfig::backlog`] events and applies
 //!   [`ForwarderConfig::overflow`] to producers (a `Block` producer waits for
 //!   room before the logger's lock, never longer than its timeout). The
-//!   forwarder takes events from it as fast as the target acknowledges them.
+//!   worker takes events from it in batches as fast as the target
+//!   acknowledges them.
 //! - **With a journal** the forwarder reads the journal itself
 //!   ([`Source::Replay`]): it sends only what the journal holds, after the
 //!   cursor kept in `forward-<name>.cursor` in the journal directory, so after
@@ -16,26 +18,22 @@
 //!   seq). Each event carries its seal leaf hash (Kafka sends it as a header).
 //!   The stream only wakes the forwarder; producers never wait for it.
 //!
-//! Closing the logger hands the forwarders what their queues hold, stops the
-//! journal (so that everything it took is on disk and can be replayed), then
-//! gives each forwarder its [`ForwarderConfig::close_timeout`] to deliver the
-//! rest and keeps its [`CloseReport`].
+//! Closing the logger ends the subscriptions (a forwarder's queue keeps what
+//! it holds), stops the journal (so that everything it took is on disk and
+//! can be replayed), then gives each forwarder its
+//! [`ForwarderConfig::close_timeout`] to deliver the rest and keeps its
+//! [`CloseReport`].
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::core::queue::Queue;
 use crate::core::sync::{Arc, Mutex};
-use crate::core::{AuditLogger, Delivery, Error, ErrorKind, Overflow, Result};
+use crate::core::{AuditLogger, Error, ErrorKind, Overflow, Result};
 
 use super::config::ForwarderConfig;
-use super::engine::{CloseReport, Forwarder, ForwarderStats};
+use super::engine::{CloseReport, Forwarder, ForwarderStats, WAKE_QUEUE};
 use super::journal_replay::JournalReplay;
 use super::logid::LogId;
 use super::source::Source;
-
-/// Most announcements queued for a journal-backed forwarder: it reads the
-/// events from the journal, so a dropped announcement loses nothing.
-const WAKE_QUEUE: usize = 1024;
 
 /// Most bytes in a forwarder's name.
 const MAX_NAME: usize = 64;
@@ -58,32 +56,14 @@ enum Slot {
     Closed(String, Box<CloseReport>),
 }
 
-/// One forwarder and the subscription that feeds it.
+/// One forwarder and the subscription whose queue its worker consumes.
 pub(crate) struct Attached {
     name: String,
     forwarder: Arc<Forwarder>,
     subscription: u64,
-    queue: Arc<Queue>,
     /// Reads the journal: the queue only wakes it.
     replay: bool,
     close_timeout: Duration,
-}
-
-impl Attached {
-    fn stats(&self) -> ForwarderStats {
-        let mut stats = self.forwarder.stats();
-        let (queued, queue_dropped) = (self.queue.len() as u64, self.queue.dropped());
-        stats.offered += queued + queue_dropped;
-        if !self.replay {
-            // Producers wait in the logger's queue; the forwarder's own wait
-            // is its feeding thread's.
-            stats.max_offer_wait = self.queue.max_wait();
-            stats.dropped += queue_dropped;
-            stats.backlog += queued as usize;
-            stats.lag_events += queued;
-        }
-        stats
-    }
 }
 
 impl Slot {
@@ -116,9 +96,9 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 impl Attachments {
-    /// For [`AuditLogger::close`]: waits (each up to its close timeout) until
-    /// every open forwarder has taken what its queue holds; returns them.
-    pub(crate) fn drain_queues(&self) -> Vec<Arc<Attached>> {
+    /// For [`AuditLogger::close`], once the subscriptions ended and the
+    /// journal stopped: closes the open forwarders and keeps their reports.
+    pub(crate) fn close(&self) {
         let open: Vec<Arc<Attached>> = self
             .inner
             .lock()
@@ -129,27 +109,18 @@ impl Attachments {
                 Slot::Closed(..) => None,
             })
             .collect();
-        for a in &open {
-            a.queue.wait_idle(Instant::now() + a.close_timeout);
-        }
-        open
-    }
-
-    /// For [`AuditLogger::close`], once the subscriptions ended and the
-    /// journal stopped: closes `forwarders` and keeps their reports.
-    pub(crate) fn close(&self, forwarders: Vec<Arc<Attached>>) {
-        for a in forwarders {
+        for a in open {
             self.stop(&a, a.close_timeout);
         }
     }
 
-    /// Stops `a` (its queue already drained or ended), keeps its report in
+    /// Stops `a` (its subscription ended), keeps its report in
     /// its slot and returns it.
     fn stop(&self, a: &Arc<Attached>, timeout: Duration) -> CloseReport {
         let mut report = a.forwarder.stop(timeout);
         report.stats = ForwarderStats {
             last_acked_seq: report.stats.last_acked_seq,
-            ..a.stats()
+            ..a.forwarder.stats()
         };
         report.left = report.stats.lag_events;
         let mut inner = self.inner.lock();
@@ -192,10 +163,7 @@ impl AuditLogger {
                 if config.cursor_path.is_none() {
                     config.cursor_path = Some(dir.join(format!("forward-{name}.cursor")));
                 }
-                let delivery = Delivery::Queued {
-                    capacity: WAKE_QUEUE,
-                    overflow: Overflow::DropOldest,
-                };
+                let delivery = (WAKE_QUEUE, Overflow::DropOldest);
                 let replay = Arc::new(JournalReplay::new(dir));
                 (LogId(id.0), Source::Replay(replay), delivery)
             }
@@ -208,33 +176,22 @@ impl AuditLogger {
                 if config.backlog == 0 {
                     return Err(invalid("forwarder backlog must be greater than 0"));
                 }
-                let delivery = Delivery::Queued {
-                    capacity: config.backlog,
-                    overflow: config.overflow,
-                };
+                let delivery = (config.backlog, config.overflow);
                 let id = *inner.log_id.get_or_insert_with(LogId::random);
                 (id, Source::Backlog, delivery)
             }
         };
         let replay = journal.is_some();
         let close_timeout = config.close_timeout;
-        // Without a journal the subscription's queue applies the overflow
-        // policy to producers; the forwarder's own backlog is a batch that
-        // its feeding thread waits to hand over.
-        if !replay {
-            config.backlog = config.max_batch.max(1);
-            config.overflow = Overflow::Block(Duration::from_secs(24 * 60 * 60));
-        }
-        let forwarder = Arc::new(Forwarder::start(config, log_id, source)?);
-        let feed = forwarder.clone();
-        let (subscription, queue) = self.subscribe_queue(
-            Box::new(move |event| {
-                feed.offer(event);
-                true
-            }),
-            delivery,
-        )?;
-        let queue = queue.expect("a queued subscription has a queue");
+        // The forwarder's worker consumes the subscription's queue itself.
+        let (subscription, queue) = self.subscribe_consumer(delivery.0, delivery.1)?;
+        let forwarder = match Forwarder::start_on(config, log_id, source, queue) {
+            Ok(forwarder) => Arc::new(forwarder),
+            Err(e) => {
+                self.unsubscribe(subscription);
+                return Err(e);
+            }
+        };
         if replay {
             // What was logged before the subscription (this process's and the
             // journal's earlier events) is behind too; later events are offered.
@@ -244,7 +201,6 @@ impl AuditLogger {
             name: name.to_owned(),
             forwarder,
             subscription,
-            queue,
             replay,
             close_timeout,
         })));
@@ -261,11 +217,8 @@ impl AuditLogger {
             Slot::Open(a) => a.clone(),
             Slot::Closed(_, report) => return Some(CloseReport::clone(report)),
         };
-        let deadline = Instant::now() + timeout;
-        attached.queue.wait_idle(deadline);
         self.unsubscribe(attached.subscription);
-        let left = deadline.saturating_duration_since(Instant::now());
-        Some(self.forwarders().stop(&attached, left))
+        Some(self.forwarders().stop(&attached, timeout))
     }
 
     /// How many forwarders were attached (closed ones included).
@@ -290,7 +243,7 @@ impl AuditLogger {
             // Events still on their way to it through the stream are behind too.
             slot.forwarder.recorded_up_to(self.appended());
         }
-        Some(slot.stats())
+        Some(slot.forwarder.stats())
     }
 
     /// What closing the logger left undelivered by forwarder `index`; `None`

@@ -2,21 +2,25 @@
 //! stats, and closing with a timeout.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::core::queue::Queue;
 use crate::core::sync::{Condvar, Mutex};
 
-use super::backlog::Backlog;
 use super::backoff::Backoff;
 use super::config::{ForwarderConfig, Target};
 use super::cursor::{read_cursor, write_cursor};
 use super::logid::LogId;
 use super::sink::{Interrupt, Sink};
 use super::source::{Item, Replay, Source};
-use crate::core::{now_micros, Error, ErrorKind, Event, Result};
+use crate::core::{now_micros, Error, ErrorKind, Event, Overflow, Result};
+
+/// Most announcements queued for a forwarder that reads a journal: it reads
+/// the events from there, so a dropped announcement loses nothing.
+pub(crate) const WAKE_QUEUE: usize = 1024;
 
 /// A forwarder's counters and state, readable at any time.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -94,7 +98,14 @@ struct WorkerState {
 }
 
 struct Shared {
-    backlog: Backlog,
+    /// With the backlog source, the backlog itself: the events `offer` gives
+    /// (or, attached to a logger, the logger's stream gives), with the
+    /// overflow policy; with a journal, announcements that more was recorded.
+    queue: Arc<Queue>,
+    /// Events the worker took from `queue`.
+    taken: AtomicU64,
+    /// Replay: the newest seq known to be recorded.
+    head_seq: AtomicU64,
     worker: Mutex<WorkerState>,
     abort: AtomicBool,
     interrupt: Option<Interrupt>,
@@ -150,9 +161,28 @@ impl Forwarder {
     /// The worker connects in the background: an unreachable target is not an
     /// error here, it shows in [`stats`](Self::stats).
     pub fn start(config: ForwarderConfig, log_id: LogId, source: Source) -> Result<Forwarder> {
-        if config.backlog == 0 || config.max_in_flight == 0 || config.max_batch == 0 {
+        if config.backlog == 0 {
+            return Err(invalid("forwarder backlog must be greater than 0"));
+        }
+        let queue = match source {
+            Source::Backlog => Queue::new(config.backlog, config.overflow),
+            Source::Replay(_) => Queue::new(WAKE_QUEUE, Overflow::DropOldest),
+        };
+        Forwarder::start_on(config, log_id, source, Arc::new(queue))
+    }
+
+    /// As [`start`](Self::start), the worker consuming `queue` (a logger's
+    /// subscription queue: events for the backlog source, announcements for
+    /// the replay source) instead of a queue of its own.
+    pub(crate) fn start_on(
+        config: ForwarderConfig,
+        log_id: LogId,
+        source: Source,
+        queue: Arc<Queue>,
+    ) -> Result<Forwarder> {
+        if config.max_in_flight == 0 || config.max_batch == 0 {
             return Err(invalid(
-                "forwarder backlog, max_in_flight and max_batch must be greater than 0",
+                "forwarder max_in_flight and max_batch must be greater than 0",
             ));
         }
         let cursor = match &config.cursor_path {
@@ -165,7 +195,9 @@ impl Forwarder {
             Source::Backlog => None,
         };
         let shared = Arc::new(Shared {
-            backlog: Backlog::new(config.backlog, config.overflow, replay.is_none()),
+            queue,
+            taken: AtomicU64::new(0),
+            head_seq: AtomicU64::new(0),
             worker: Mutex::new(WorkerState {
                 read_pos: cursor.unwrap_or(0),
                 last_acked_seq: cursor,
@@ -186,6 +218,7 @@ impl Forwarder {
             read_pos: cursor.unwrap_or(0),
             pending: VecDeque::new(),
             in_flight: VecDeque::new(),
+            taking: Vec::new(),
             connected: false,
             sent: 0,
             acked: 0,
@@ -211,49 +244,42 @@ impl Forwarder {
     /// when the backlog is full, where it waits at most the policy's timeout;
     /// every event it discards is counted in [`ForwarderStats::dropped`].
     pub fn offer(&self, event: &Event) {
-        self.offer_item(Item::new(event.clone()));
-    }
-
-    /// As [`offer`](Self::offer), with the event's seal leaf hash (Kafka sends it as a header).
-    pub fn offer_sealed(&self, event: &Event, leaf_hash: [u8; 32]) {
-        self.offer_item(Item {
-            event: event.clone(),
-            leaf_hash: Some(leaf_hash),
-        });
-    }
-
-    fn offer_item(&self, item: Item) {
-        if self.shared.cursor.is_some_and(|c| item.event.seq() <= c) {
+        let shared = &self.shared;
+        if shared.cursor.is_some_and(|c| event.seq() <= c) {
             return;
         }
-        self.shared.backlog.offer(item);
+        let queue = &shared.queue;
+        let reserved = match queue.block_timeout() {
+            Some(timeout) if !shared.replay => queue.reserve(1, timeout) == 1,
+            _ => false,
+        };
+        queue.push(event, reserved, false);
+        queue.wake();
     }
 
     /// Replay: events up to `seq` are recorded (before this forwarder was
     /// offered any), so they count in [`ForwarderStats::lag_events`] until
     /// acknowledged.
     pub(crate) fn recorded_up_to(&self, seq: u64) {
-        let mut b = self.shared.backlog.state.lock();
-        b.head_seq = b.head_seq.max(seq);
+        self.shared.head_seq.fetch_max(seq, Ordering::Relaxed);
     }
 
     /// The counters and state now.
     pub fn stats(&self) -> ForwarderStats {
-        let b = self.shared.backlog.state.lock();
-        // An offer waiting for room holds an event that is neither queued
-        // nor dropped yet: it is part of the backlog.
-        let (offered, dropped, head, waiting, max_wait) = (
-            b.offered,
-            b.dropped,
-            b.head_seq,
-            b.items.len() + b.waiting_offers,
-            b.max_wait,
-        );
-        let oldest_waiting = b.items.front().map(|i| i.event.timestamp());
-        drop(b);
-        let w = self.shared.worker.lock();
+        let shared = &self.shared;
+        let queue = &shared.queue;
+        let (queued, queue_dropped) = (queue.len(), queue.dropped());
+        let offered = shared.taken.load(Ordering::Relaxed) + queued as u64 + queue_dropped;
+        // Replay: announcements are not events; the journal holds them.
+        let (waiting, dropped, oldest_waiting) = if shared.replay {
+            (0, 0, None)
+        } else {
+            (queued, queue_dropped, queue.oldest_timestamp())
+        };
+        let head = shared.head_seq.load(Ordering::Relaxed);
+        let w = shared.worker.lock();
         let mut lag_events = (waiting + w.in_flight + w.unacked_read) as u64;
-        if self.shared.replay {
+        if shared.replay {
             lag_events += head.saturating_sub(w.read_pos);
         }
         let oldest = w.oldest_unacked_timestamp.or(oldest_waiting);
@@ -274,7 +300,7 @@ impl Forwarder {
             connected: w.connected,
             last_acked_seq: w.last_acked_seq,
             last_error: w.last_error.clone(),
-            max_offer_wait: max_wait,
+            max_offer_wait: queue.max_wait(),
         }
     }
 
@@ -285,15 +311,14 @@ impl Forwarder {
         self.stop(timeout)
     }
 
-    /// As [`close`](Self::close), for a forwarder shared with the logger's
-    /// delivery thread; a second call only reports.
+    /// As [`close`](Self::close), for a forwarder shared with the logger it
+    /// is attached to; a second call only reports.
     pub(crate) fn stop(&self, timeout: Duration) -> CloseReport {
         let shared = &self.shared;
-        shared.backlog.close();
+        shared.queue.finish();
         let finished = self.wait_done(Instant::now() + timeout);
         if !finished {
             shared.abort.store(true, Ordering::SeqCst);
-            shared.backlog.close();
             if let Some(interrupt) = &shared.interrupt {
                 interrupt();
             }
@@ -363,6 +388,8 @@ struct Worker {
     pending: VecDeque<Item>,
     /// Sent and not yet acknowledged, oldest first.
     in_flight: VecDeque<Item>,
+    /// Events being taken from the queue.
+    taking: Vec<Event>,
     connected: bool,
     /// Items sent and acknowledged since the connection was made.
     sent: usize,
@@ -375,6 +402,7 @@ struct Worker {
 
 impl Worker {
     fn run(mut self) {
+        self.shared.queue.consume_on_this_thread();
         let mut batch = Vec::new();
         // Replay: the oldest unacknowledged event shows in the stats before
         // the first connection attempt, however long that takes.
@@ -384,8 +412,7 @@ impl Worker {
             if self.shared.abort.load(Ordering::SeqCst) {
                 break;
             }
-            let closing = self.shared.backlog.state.lock().closing;
-            if closing && self.nothing_left() {
+            if self.shared.queue.ended() && self.nothing_left() {
                 break;
             }
             if !self.connected {
@@ -394,7 +421,7 @@ impl Worker {
                     self.read_ahead();
                     self.publish();
                     let wait = (self.next_attempt - now).min(Duration::from_millis(100));
-                    self.sleep(wait);
+                    self.shared.queue.wait(wait, false);
                     continue;
                 }
                 match self.sink.connect() {
@@ -443,8 +470,11 @@ impl Worker {
             self.publish();
             self.maybe_write_cursor(false);
             if batch.is_empty() {
+                // Woken by new events only when there is room to send them.
                 let idle = if self.in_flight.is_empty() { 100 } else { 5 };
-                self.sleep(Duration::from_millis(idle));
+                self.shared
+                    .queue
+                    .wait(Duration::from_millis(idle), room > 0);
             }
         }
         if self.connected {
@@ -459,10 +489,6 @@ impl Worker {
         self.publish();
         *self.shared.done.lock() = true;
         self.shared.done_signal.notify_all();
-    }
-
-    fn sleep(&self, wait: Duration) {
-        self.shared.backlog.wait(wait);
     }
 
     fn send_all(&mut self, items: &[Item]) -> std::result::Result<(), String> {
@@ -507,10 +533,26 @@ impl Worker {
         w.last_acked_seq = self.acked_seq;
     }
 
+    /// Takes up to `max` events from the queue: to send (backlog source), or
+    /// as announcements of what the journal recorded (replay source).
+    fn take_queued(&mut self, max: usize) {
+        let n = self.shared.queue.take(&mut self.taking, max);
+        if n == 0 {
+            return;
+        }
+        self.shared.taken.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(last) = self.taking.last() {
+            self.shared
+                .head_seq
+                .fetch_max(last.seq(), Ordering::Relaxed);
+        }
+    }
+
     /// Takes up to `max` events to send from the backlog or the journal.
     fn take(&mut self, max: usize, out: &mut Vec<Item>) {
         if self.replay.is_none() {
-            self.shared.backlog.take(max, out);
+            self.take_queued(max);
+            out.extend(self.taking.drain(..).map(Item::new));
             return;
         }
         self.read_ahead();
@@ -520,6 +562,11 @@ impl Worker {
 
     /// Replay: keeps up to one batch read from the journal.
     fn read_ahead(&mut self) {
+        if self.replay.is_none() {
+            return;
+        }
+        self.take_queued(usize::MAX);
+        self.taking.clear();
         let Some(replay) = &self.replay else { return };
         if self.pending.len() >= self.config.max_batch {
             return;
@@ -559,7 +606,7 @@ impl Worker {
             self.read_ahead();
             return self.pending.is_empty();
         }
-        self.shared.backlog.state.lock().items.is_empty()
+        self.shared.queue.len() == 0
     }
 
     fn publish(&self) {

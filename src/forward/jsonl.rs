@@ -16,23 +16,8 @@ use super::format::Format;
 use super::logid::LogId;
 use super::sink::Sink;
 use super::source::Item;
-use crate::core::Result;
-
-/// When written lines are forced to disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FsyncPolicy {
-    /// Never by the forwarder (the kernel writes back when it likes).
-    Never,
-    /// After `events` events or `interval`, whichever comes first.
-    Batch {
-        /// Most events written and not synced.
-        events: usize,
-        /// Longest an event stays unsynced.
-        interval: Duration,
-    },
-    /// After every write (each batch the worker writes).
-    Always,
-}
+use crate::core::{Error, ErrorKind, Result};
+use crate::journal::Fsync;
 
 /// A JSON Lines file target.
 #[derive(Clone, Debug)]
@@ -43,23 +28,85 @@ pub struct JsonlConfig {
     pub max_bytes: Option<u64>,
     /// Rotated files kept (`<path>.1` is the newest); older ones are deleted.
     pub keep: usize,
-    /// When lines are synced to disk.
-    pub fsync: FsyncPolicy,
+    /// When lines are synced to disk: the journal's policy, where `Always`
+    /// syncs each batch the worker writes before it counts as delivered.
+    pub fsync: Fsync,
 }
 
 impl JsonlConfig {
-    /// `path`, no rotation, fsync in batches of 100 events or 1 s.
+    /// `path`, no rotation, the journal's default fsync policy (see
+    /// [`Fsync::default`]).
     pub fn new(path: impl Into<PathBuf>) -> JsonlConfig {
         JsonlConfig {
             path: path.into(),
             max_bytes: None,
             keep: 5,
-            fsync: FsyncPolicy::Batch {
-                events: 100,
-                interval: Duration::from_secs(1),
-            },
+            fsync: Fsync::default(),
         }
     }
+}
+
+impl JsonlConfig {
+    /// Sets one setting by name, as the C ABI's
+    /// `audit_forwarder_config_set_property` does: `fsync` (`never`, `batch`
+    /// or `always`), `fsync_batch_events` and `fsync_batch_interval_ms` (the
+    /// batch policy's bounds; setting one selects `batch`), `max_bytes` (rotate
+    /// before the file would grow past it; 0: never) and `keep` (rotated
+    /// files kept).
+    pub fn set_property(&mut self, key: &str, value: &str) -> Result<()> {
+        let number = || {
+            value.parse::<u64>().map_err(|_| {
+                invalid(format!(
+                    "JSON Lines setting {key:?} takes a whole number; got {value:?}"
+                ))
+            })
+        };
+        match key {
+            "fsync" => {
+                self.fsync = match value {
+                    "never" => Fsync::Never,
+                    "always" => Fsync::Always,
+                    "batch" => {
+                        let (events, interval) = self.fsync.batch_bounds();
+                        Fsync::Batch { events, interval }
+                    }
+                    _ => {
+                        return Err(invalid(format!(
+                            "JSON Lines fsync is never, batch or always; got {value:?}"
+                        )))
+                    }
+                }
+            }
+            "fsync_batch_events" => {
+                let events = usize::try_from(number()?).unwrap_or(usize::MAX);
+                if events == 0 {
+                    return Err(invalid(
+                        "JSON Lines fsync_batch_events must be greater than 0",
+                    ));
+                }
+                let (_, interval) = self.fsync.batch_bounds();
+                self.fsync = Fsync::Batch { events, interval };
+            }
+            "fsync_batch_interval_ms" => {
+                let (events, _) = self.fsync.batch_bounds();
+                let interval = Duration::from_millis(number()?);
+                self.fsync = Fsync::Batch { events, interval };
+            }
+            "max_bytes" => self.max_bytes = Some(number()?).filter(|&n| n > 0),
+            "keep" => self.keep = usize::try_from(number()?).unwrap_or(usize::MAX),
+            _ => {
+                return Err(invalid(format!(
+                    "unknown JSON Lines setting {key:?} (fsync, fsync_batch_events, \
+                     fsync_batch_interval_ms, max_bytes, keep)"
+                )))
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
 }
 
 fn rotated(path: &Path, n: usize) -> PathBuf {
@@ -106,7 +153,7 @@ impl JsonlSink {
 
     fn sync(&mut self) -> std::io::Result<()> {
         if let Some(file) = &self.file {
-            if self.config.fsync != FsyncPolicy::Never {
+            if self.config.fsync != Fsync::Never {
                 file.sync_data()?;
             }
         }
@@ -206,8 +253,8 @@ impl Sink for JsonlSink {
         }
         self.write_lines(self.lines.len(), buffered)?;
         let due = match self.config.fsync {
-            FsyncPolicy::Never | FsyncPolicy::Always => true,
-            FsyncPolicy::Batch { events, .. } => self.sent - self.synced >= events,
+            Fsync::Never | Fsync::Always => true,
+            Fsync::Batch { events, .. } => self.sent - self.synced >= events,
         };
         if due {
             self.sync().map_err(|e| self.io(e))?;
@@ -216,7 +263,7 @@ impl Sink for JsonlSink {
     }
 
     fn acked(&mut self) -> std::result::Result<usize, String> {
-        if let FsyncPolicy::Batch { interval, .. } = self.config.fsync {
+        if let Fsync::Batch { interval, .. } = self.config.fsync {
             if self.sent > self.synced && self.synced_at.elapsed() >= interval {
                 self.sync().map_err(|e| self.io(e))?;
             }

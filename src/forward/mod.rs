@@ -2,9 +2,10 @@
 //! already run (RFC 5424 syslog over TCP or TLS, OTLP/HTTP, Kafka) or to a JSON
 //! Lines file, with retry, a bounded and counted backlog, and a persisted cursor.
 //!
-//! A [`Forwarder`] owns one worker thread. The library calls
-//! [`Forwarder::offer`] for every event, in sequence order, from one thread at a
-//! time; `offer` never waits longer than the configured [`Overflow`] policy
+//! A [`Forwarder`] owns one worker thread, which takes events in sequence
+//! order from a bounded queue: the one [`Forwarder::offer`] fills, or, for a
+//! forwarder attached to a logger, the logger's own subscription queue. A
+//! producer never waits for it longer than the configured [`Overflow`] policy
 //! allows. The worker connects, sends, waits for the target's acknowledgement
 //! and retries with exponential backoff and jitter. Delivery is at least once:
 //! after an outage everything not acknowledged is sent again, with the same
@@ -35,7 +36,6 @@
 //! ```
 
 pub mod attach;
-mod backlog;
 mod backoff;
 mod config;
 mod cursor;
@@ -62,6 +62,6 @@ pub use config::{
 pub use cursor::{read_cursor, write_cursor};
 pub use engine::{CloseReport, Forwarder, ForwarderStats};
 pub use format::Format;
-pub use jsonl::{FsyncPolicy, JsonlConfig};
+pub use jsonl::JsonlConfig;
 pub use logid::LogId;
 pub use source::{Item, Replay, Source};

@@ -52,13 +52,28 @@ pub enum Fsync {
     Always,
 }
 
+impl Fsync {
+    /// The default policy's `events`.
+    pub const DEFAULT_BATCH_EVENTS: usize = 1000;
+    /// The default policy's `interval`.
+    pub const DEFAULT_BATCH_INTERVAL: Duration = Duration::from_millis(50);
+
+    /// The bounds of this policy if it is `Batch`, the default's otherwise.
+    pub fn batch_bounds(self) -> (usize, Duration) {
+        match self {
+            Fsync::Batch { events, interval } => (events, interval),
+            _ => (Fsync::DEFAULT_BATCH_EVENTS, Fsync::DEFAULT_BATCH_INTERVAL),
+        }
+    }
+}
+
 impl Default for Fsync {
     /// `Batch` of 1,000 events or 50 ms: a bounded loss window of 50 ms at
     /// 20 fsyncs a second at most, which costs producers nothing measurable.
     fn default() -> Self {
         Fsync::Batch {
-            events: 1000,
-            interval: Duration::from_millis(50),
+            events: Fsync::DEFAULT_BATCH_EVENTS,
+            interval: Fsync::DEFAULT_BATCH_INTERVAL,
         }
     }
 }

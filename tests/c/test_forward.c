@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +67,17 @@ static void test_configuration_errors(const char *dir) {
     CHECK_FAIL(audit_forwarder_config_set_tls(cfg, NULL, NULL, NULL, NULL),
                AUDIT_ERR_INVALID_ARGUMENT);
     CHECK_FAIL(audit_forwarder_config_set_property(cfg, "k", "v"), AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(audit_last_error_message(), "fsync_batch_events") != NULL);
+    CHECK_FAIL(audit_forwarder_config_set_property(cfg, "fsync", "sometimes"),
+               AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_forwarder_config_set_property(cfg, "fsync_batch_events", "0"),
+               AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_forwarder_config_set_property(cfg, "max_bytes", "1e6"),
+               AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_forwarder_config_set_property(cfg, "keep", "-1"), AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_forwarder_config_set_property(cfg, "fsync", NULL), AUDIT_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(audit_forwarder_config_set_property(cfg, "fsync_batch_interval_ms", "10"),
+                 AUDIT_OK);
     CHECK_FAIL(audit_forwarder_config_set_format(cfg, 9), AUDIT_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(audit_forwarder_config_set_format(cfg, AUDIT_FORMAT_OCSF), AUDIT_OK);
     CHECK_FAIL(audit_forwarder_config_set_backlog(cfg, 0, AUDIT_OVERFLOW_DROP_OLDEST, 0),
@@ -82,6 +94,8 @@ static void test_configuration_errors(const char *dir) {
     CHECK_FAIL(audit_forwarder_config_set_format(syslog, AUDIT_FORMAT_OCSF),
                AUDIT_ERR_INVALID_ARGUMENT);
     CHECK_FAIL(audit_forwarder_config_set_tls(syslog, NULL, NULL, "/tmp/cert.pem", NULL),
+               AUDIT_ERR_INVALID_ARGUMENT);
+    CHECK_FAIL(audit_forwarder_config_set_property(syslog, "fsync", "always"),
                AUDIT_ERR_INVALID_ARGUMENT);
 
     AuditLogger *log = NULL;
@@ -161,6 +175,41 @@ static void test_jsonl(const char *dir) {
     int ordered = 0;
     CHECK(count_lines(path, &ordered) == 300);
     CHECK(ordered);
+}
+
+/* The JSON Lines settings: fsync after every batch, rotation by rename at
+ * 2,000 bytes keeping 2 rotated files. */
+static void test_jsonl_settings(const char *dir) {
+    char path[512], rotated[3][520];
+    snprintf(path, sizeof path, "%s/rotating.jsonl", dir);
+    for (int i = 0; i < 3; i++) snprintf(rotated[i], sizeof rotated[i], "%s.%d", path, i + 1);
+    AuditForwarderConfig *cfg = NULL;
+    if (!CHECK_STATUS(audit_forwarder_config_new_jsonl(path, &cfg), AUDIT_OK)) return;
+    CHECK_STATUS(audit_forwarder_config_set_property(cfg, "fsync", "always"), AUDIT_OK);
+    CHECK_STATUS(audit_forwarder_config_set_property(cfg, "max_bytes", "2000"), AUDIT_OK);
+    CHECK_STATUS(audit_forwarder_config_set_property(cfg, "keep", "2"), AUDIT_OK);
+    AuditLogger *log = NULL;
+    CHECK_STATUS(audit_logger_new(50, &log), AUDIT_OK);
+    CHECK_STATUS(audit_logger_add_forwarder(log, "rotating", cfg, NULL), AUDIT_OK);
+    audit_forwarder_config_free(cfg);
+    log_events(log, 0, 100);
+    AuditForwarderReport report = {0};
+    CHECK_STATUS(audit_forwarder_close(log, 0, 20000, &report), AUDIT_OK);
+    CHECK(report.delivered == 100 && report.left == 0);
+    audit_logger_free(log);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size > 0 && st.st_size <= 2000);
+    for (int i = 0; i < 2; i++)
+        CHECK(stat(rotated[i], &st) == 0 && st.st_size > 1000 && st.st_size <= 2000);
+    CHECK(stat(rotated[2], &st) != 0); /* beyond `keep`: deleted */
+    /* The newest file ends with the last event. */
+    FILE *f = fopen(path, "r");
+    char line[4096], last[4096] = "";
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) memcpy(last, line, sizeof last);
+    if (f != NULL) fclose(f);
+    CHECK(strstr(last, "\"seq\":100,") != NULL);
+    unlink(path);
+    for (int i = 0; i < 3; i++) unlink(rotated[i]);
 }
 
 static void test_unwritable_file(void) {
@@ -277,6 +326,7 @@ int main(void) {
     if (mkdtemp(dir) == NULL) return 1;
     test_configuration_errors(dir);
     test_jsonl(dir);
+    test_jsonl_settings(dir);
     test_unwritable_file();
     test_syslog_tcp();
     char path[512];
