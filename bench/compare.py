@@ -16,6 +16,10 @@ hits all peers alike, and prints a Markdown table of medians with ratios and
 met/missed per target. A peer that cannot be found (spdlog, or the reference at
 ../shared/reference/audit_logger.py or AUDIT_REFERENCE) is reported as skipped.
 
+Where the Kafka and OpenTelemetry Collector caches exist (scripts/servers/),
+it also builds and runs bench/forward.rs, forwarding to those servers (not
+with --quick; --only-forward runs it alone).
+
 The journal's benchmarks (the "Journal and seal" table; --only-journal runs
 them alone) write their journals under --journal-dir (default: a new directory
 under target/, on the disk that holds the repository) and name its filesystem.
@@ -61,6 +65,8 @@ FULL = {
     "always_events": 4_000,
     "verify_events": 1_000_000,
     "batch": 64,
+    # bench/forward.rs: the Kafka and OTLP forwarders (each run starts its servers).
+    "server_forward_events": 200_000,
     "timeout": 600,
 }
 QUICK = {
@@ -77,6 +83,7 @@ QUICK = {
     "always_events": 200,
     "verify_events": 10_000,
     "batch": 64,
+    "server_forward_events": 20_000,
     "timeout": 60,
 }
 
@@ -138,6 +145,51 @@ def build(build_dir, lib):
     return peers
 
 
+# Where bench/forward.rs is built: built in target/ with the kafka feature it would
+# replace target/release/libaudit_logger.so, the library the other benchmarks load.
+FORWARD_TARGET_DIR = REPO / "target/bench-forward"
+# A forward run starts a broker or a collector and waits up to 10 minutes for delivery.
+FORWARD_TIMEOUT = 900
+
+
+def server_targets():
+    """The targets of bench/forward.rs whose servers are on this machine, found as
+    tests/forward/harness.rs finds them (kafka_libs, otelcol_binary); says why any
+    other is skipped."""
+    cache = Path(os.environ.get("AUDIT_SERVER_CACHE",
+                                Path.home() / ".cache/audit-logger/servers"))
+    targets = []
+    kafka = os.environ.get("AUDIT_KAFKA_LIBS")
+    if not (kafka or (cache / "kafka-4.1.1/libs/.complete").is_file()):
+        say("== skipped: forwarding to Kafka: no Kafka jars (run scripts/servers/kafka.sh)")
+    elif shutil.which("java") is None:
+        say("== skipped: forwarding to Kafka: java is not installed")
+    else:
+        targets.append("kafka")
+    otelcol = os.environ.get("AUDIT_OTELCOL")
+    if otelcol or (cache / "otelcol-0.161.0/otelcol-audit").is_file():
+        targets.append("otlp")
+    else:
+        say("== skipped: forwarding to OTLP: no OpenTelemetry Collector built "
+            "(run scripts/servers/otelcol.sh)")
+    return targets
+
+
+def build_forward():
+    """Builds bench/forward.rs (the bench profile, in FORWARD_TARGET_DIR); returns its path."""
+    say(f"== cargo bench --no-run --bench forward (target dir {FORWARD_TARGET_DIR})")
+    proc = run(["cargo", "bench", "--no-run", "--bench", "forward", "--features",
+                "tls,otlp,kafka", "--message-format=json-render-diagnostics"],
+               cwd=REPO, stdout=subprocess.PIPE, text=True,
+               env=dict(os.environ, CARGO_TARGET_DIR=str(FORWARD_TARGET_DIR)))
+    for line in proc.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("executable") \
+                and message["target"]["name"] == "forward":
+            return message["executable"]
+    sys.exit("compare: cargo bench --no-run named no executable for bench/forward.rs")
+
+
 # ---- running --------------------------------------------------------------------
 
 
@@ -163,10 +215,18 @@ def journal_jobs(cfg, journal_dir):
             for peer, args in jobs]
 
 
-def plan(cfg, peers, journal_dir, only_journal=False):
-    """Every (peer, arguments) to run once per repetition."""
-    if only_journal:
+def forward_jobs(cfg, servers):
+    """bench/forward.rs once per target whose servers are here (peer "forward")."""
+    return [("forward", [str(cfg["server_forward_events"]), target]) for target in servers]
+
+
+def plan(cfg, peers, journal_dir, only=None, servers=()):
+    """Every (peer, arguments) to run once per repetition; `only` is "journal" or
+    "forward" for those alone."""
+    if only == "journal":
         return journal_jobs(cfg, journal_dir)
+    if only == "forward":
+        return forward_jobs(cfg, servers)
     jobs = []
     for peer in ("ours", "spdlog"):
         for cap, threads in capacities(cfg):
@@ -184,6 +244,7 @@ def plan(cfg, peers, journal_dir, only_journal=False):
         ("ours", ["forward", cfg["events"], "jsonl"]),
         ("ours", ["forward", cfg["events"], "syslog"]),
     ]
+    jobs += forward_jobs(cfg, servers)
     jobs += append_path_jobs(cfg)
     for cap, _ in capacities(cfg):
         if cap in cfg["ref_append"]:
@@ -329,7 +390,9 @@ def ratio(a, b):
 
 
 def fmt_ratio(r):
-    return "n/a" if r is None else f"{r:.2f}x"
+    if r is None:
+        return "n/a"
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"  # 0.0047x, not 0.00x
 
 
 def target_rows(res, cfg, quick):
@@ -416,19 +479,46 @@ def target_rows(res, cfg, quick):
     rows.append((f"{cfg['events']:,} audit_log calls with a 1 s/event queued subscriber "
                  "(drop-oldest) / without", fmt(sw, "s"), fmt(so, "s") + " (without)",
                  fmt_ratio(s), "<= 2x", status(check(s, lambda x: x <= 2))))
-    for target, what in (("jsonl", "a JSON Lines file"), ("syslog", "syslog over loopback TCP")):
-        p = res.median("ours", "forward", "producer_ratio", target=target)
-        sw = res.median("ours", "forward", "seconds_with", target=target)
-        so = res.median("ours", "forward", "seconds_without", target=target)
-        rows.append((f"{cfg['events']:,} audit_log calls with a forwarder to {what} / without",
-                     fmt(sw, "s"), fmt(so, "s") + " (without)", fmt_ratio(p), "<= 1.2x",
-                     status(check(p, lambda x: x <= 1.2))))
-        c = res.median("ours", "forward", "producer_cpu_ratio", target=target)
+    rows += forward_rows(res, cfg, quick)
+    return rows
+
+
+# The forwarders' targets: (peer, target, what, the calls logged, events config key).
+FORWARD_TARGETS = (
+    ("ours", "jsonl", "a JSON Lines file", "audit_log", "events"),
+    ("ours", "syslog", "syslog over loopback TCP", "audit_log", "events"),
+    ("forward", "kafka", "Kafka (a local broker, acks=all)", "Rust `log`",
+     "server_forward_events"),
+    ("forward", "otlp", "OTLP/HTTP (a local OpenTelemetry Collector)", "Rust `log`",
+     "server_forward_events"),
+)
+
+
+def forward_rows(res, cfg, quick):
+    """Per forwarder target measured: the producer's cost with the forwarder attached
+    (wall clock and its own CPU time) and the throughput to the target; a target
+    without results (its servers missing) has no rows."""
+    rows = []
+
+    def status(r):
+        if r is None:
+            return "n/a"
+        return "(quick)" if quick else ("met" if r <= 1.2 else "missed")
+
+    for peer, target, what, calls, events in FORWARD_TARGETS:
+        def med(field):
+            return res.median(peer, "forward", field, target=target)
+
+        p = med("producer_ratio")
+        if p is None:
+            continue
+        rows.append((f"{cfg[events]:,} {calls} calls with a forwarder to {what} / without",
+                     fmt(med("seconds_with"), "s"), fmt(med("seconds_without"), "s") + " (without)",
+                     fmt_ratio(p), "<= 1.2x", status(p)))
+        c = med("producer_cpu_ratio")
         rows.append(("the same in the producing thread's own CPU time, with / without",
-                     "(ratio only)", "", fmt_ratio(c), "<= 1.2x",
-                     status(check(c, lambda x: x <= 1.2))))
-        d = res.median("ours", "forward", "delivered_events_per_s", target=target)
-        lg = res.median("ours", "forward", "logged_events_per_s", target=target)
+                     "(ratio only)", "", fmt_ratio(c), "<= 1.2x", status(c)))
+        d, lg = med("delivered_events_per_s"), med("logged_events_per_s")
         rows.append((f"forwarding throughput to {what} (acknowledged) / logging without a forwarder",
                      fmt(d, "ev/s"), fmt(lg, "ev/s"), fmt_ratio(ratio(d, lg)), "(measured)", "n/a"))
     return rows
@@ -660,7 +750,12 @@ def main():
                          "target/, on the disk that holds the repository; not a tmpfs)")
     ap.add_argument("--only-journal", action="store_true",
                     help="run only the journal and seal benchmarks")
+    ap.add_argument("--only-forward", action="store_true",
+                    help="run only bench/forward.rs: forwarding to Kafka and OTLP (their servers)")
     args = ap.parse_args()
+    if args.only_journal and args.only_forward:
+        ap.error("--only-journal and --only-forward exclude each other")
+    only = "journal" if args.only_journal else "forward" if args.only_forward else None
 
     cfg = dict(QUICK if args.quick else FULL)
     if args.reps is not None:
@@ -682,7 +777,19 @@ def main():
     journal_parent.mkdir(parents=True, exist_ok=True)
     journal_tmp = tempfile.TemporaryDirectory(prefix="bench-journal-", dir=journal_parent)
     journal_dir = Path(journal_tmp.name)
-    jobs = plan(cfg, peers, journal_dir, args.only_journal)
+    servers = []
+    if only == "journal":
+        pass
+    elif args.quick and only != "forward":
+        say("== skipped: forwarding to Kafka and OTLP in a quick run (their build compiles "
+            "librdkafka; --only-forward runs them)")
+    else:
+        servers = server_targets()
+        if servers:
+            peers["forward"] = [build_forward()]
+        elif only == "forward":
+            sys.exit("compare: --only-forward: no server to forward to (skipped above)")
+    jobs = plan(cfg, peers, journal_dir, only, servers)
     say(f"== {len(jobs)} benchmarks x {cfg['reps']} repetitions"
         f"{' (quick: counts too small to mean anything)' if args.quick else ''}")
 
@@ -691,7 +798,8 @@ def main():
     for rep in range(cfg["reps"]):
         for peer, job in jobs:
             say(f"   [{rep + 1}/{cfg['reps']}] {peer} {' '.join(job)}")
-            for record in run_job(peers, peer, job, cfg["timeout"]):
+            timeout = FORWARD_TIMEOUT if peer == "forward" else cfg["timeout"]
+            for record in run_job(peers, peer, job, timeout):
                 records.append(dict(record, rep=rep))
     elapsed, load_after = time.time() - started, loadavg()
     res = Results(records)
@@ -707,7 +815,18 @@ def main():
           "(> 1 = we are faster); peer / ours for times. Status by wall-clock medians; "
           "(CPU ...) is the same figure in process CPU time.\n")
     header = ["target", "ours", "peer / baseline", "ratio", "goal", "status"]
-    if not args.only_journal:
+    if servers:
+        print(f"bench/forward.rs ({', '.join(servers)}) links its own build of the library: "
+              f"the bench profile with features tls,otlp,kafka, in {FORWARD_TARGET_DIR}; "
+              "each forwarder at its defaults (ForwarderConfig::new) but for the backlog.\n")
+    if only == "forward":
+        print("## Forwarding to Kafka and OTLP\n")
+        print(markdown(header, forward_rows(res, cfg, args.quick)))
+        journal_tmp.cleanup()
+        if tmp is not None:
+            tmp.cleanup()
+        return
+    if only is None:
         print("## Targets\n")
         print(markdown(header, target_rows(res, cfg, args.quick)))
         print("\n## The append path (capacity 5000)\n")
@@ -718,7 +837,7 @@ def main():
           "or 50 ms; a checkpoint every 10,000 events or 60 s).\n")
     print(markdown(header, journal_rows(res, cfg, args.quick)))
     journal_tmp.cleanup()
-    if args.only_journal:
+    if only == "journal":
         if tmp is not None:
             tmp.cleanup()
         return

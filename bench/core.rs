@@ -11,47 +11,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use audit_logger::core::{AuditLogger, Delivery, Filter, NewEvent, Severity};
+#[path = "typical.rs"]
+mod typical;
+
+use audit_logger::core::{AuditLogger, Delivery, Filter};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-
-/// Formats the typical event number `n` (actor `user<n % 100>`, resource
-/// `user:<n>`, details with the reason and `n`) into `buf` and logs it.
-fn log_typical(log: &AuditLogger, n: u64, buf: &mut Typical) -> u64 {
-    buf.fill(n);
-    log.log(&buf.event()).expect("the typical event is valid")
-}
-
-/// Reusable buffers for the typical event's variable fields, so that formatting
-/// costs what `snprintf` into stack buffers costs in the C benchmark.
-#[derive(Default)]
-struct Typical {
-    actor: String,
-    resource: String,
-    details: String,
-}
-
-impl Typical {
-    fn fill(&mut self, n: u64) {
-        use std::fmt::Write;
-        self.actor.clear();
-        self.resource.clear();
-        self.details.clear();
-        let _ = write!(self.actor, "user{}", n % 100);
-        let _ = write!(self.resource, "user:{n}");
-        let _ = write!(self.details, r#"{{"reason":"GDPR request","i":{n}}}"#);
-    }
-
-    fn event(&self) -> NewEvent<'_> {
-        NewEvent {
-            actor: &self.actor,
-            action: "user.delete",
-            resource: &self.resource,
-            outcome: "success",
-            severity: Severity::Warning,
-            details: Some(&self.details),
-        }
-    }
-}
+use typical::{log_typical, Typical};
 
 /// A logger of `capacity` already holding `count` typical events.
 fn filled(capacity: usize, count: u64) -> AuditLogger {
