@@ -96,6 +96,11 @@ impl Ring {
             self.evicted += 1;
             first.get_or_insert(old);
         }
+        if first.is_some() {
+            if let Some(next) = self.events.front() {
+                next.prefetch_release();
+            }
+        }
         (seq, first)
     }
 
