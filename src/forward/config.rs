@@ -66,8 +66,9 @@ pub struct ForwarderConfig {
     pub overflow: Overflow,
     /// Most events sent and not yet acknowledged (the resend window); > 0.
     /// It bounds throughput at `max_in_flight` per acknowledgement delay: a
-    /// syslog event is acknowledged only `settle` after its bytes were, so
-    /// syslog's default is larger.
+    /// syslog event is acknowledged only `settle` after its bytes were, and
+    /// Kafka's delivery reports come tens of milliseconds after the send
+    /// (linger, then `acks=all`), so their defaults are larger.
     pub max_in_flight: usize,
     /// Most events in one write or request; > 0.
     pub max_batch: usize,
@@ -86,13 +87,14 @@ pub struct ForwarderConfig {
 
 impl ForwarderConfig {
     /// A configuration for `target` with the defaults: a backlog of 10,000
-    /// events that drops the oldest when full, up to 1,000 in flight (syslog:
-    /// 100,000, which at the default settle of 500 ms allows 200,000 events/s), batches of
+    /// events that drops the oldest when full, up to 1,000 in flight (syslog
+    /// and Kafka: 100,000, which at syslog's default settle of 500 ms allows
+    /// 200,000 events/s; Kafka, librdkafka's own queue bound), batches of
     /// up to 500, the default [`RetryPolicy`], no cursor file, 5 s to flush
     /// when an attached logger closes.
     pub fn new(target: Target) -> ForwarderConfig {
         let max_in_flight = match target {
-            Target::Syslog(_) => 100_000,
+            Target::Syslog(_) | Target::Kafka(_) => 100_000,
             _ => 1_000,
         };
         ForwarderConfig {
