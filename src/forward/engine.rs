@@ -248,6 +248,9 @@ impl Forwarder {
         if shared.cursor.is_some_and(|c| event.seq() <= c) {
             return;
         }
+        if shared.replay {
+            shared.head_seq.fetch_max(event.seq(), Ordering::Relaxed);
+        }
         let queue = &shared.queue;
         let reserved = match queue.block_timeout() {
             Some(timeout) if !shared.replay => queue.reserve(1, timeout) == 1,
