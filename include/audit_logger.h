@@ -123,11 +123,6 @@
 #define AUDIT_OVERFLOW_BLOCK 3
 
 /**
- * The default policy's `events`.
- */
-#define Fsync_DEFAULT_BATCH_EVENTS 1000
-
-/**
  * The result of a query: events, oldest first, owned by the list.
  */
 typedef struct AuditEventList AuditEventList;

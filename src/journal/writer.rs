@@ -53,16 +53,11 @@ pub enum Fsync {
 }
 
 impl Fsync {
-    /// The default policy's `events`.
-    pub const DEFAULT_BATCH_EVENTS: usize = 1000;
-    /// The default policy's `interval`.
-    pub const DEFAULT_BATCH_INTERVAL: Duration = Duration::from_millis(50);
-
     /// The bounds of this policy if it is `Batch`, the default's otherwise.
     pub fn batch_bounds(self) -> (usize, Duration) {
         match self {
             Fsync::Batch { events, interval } => (events, interval),
-            _ => (Fsync::DEFAULT_BATCH_EVENTS, Fsync::DEFAULT_BATCH_INTERVAL),
+            _ => Fsync::default().batch_bounds(),
         }
     }
 }
@@ -72,8 +67,8 @@ impl Default for Fsync {
     /// 20 fsyncs a second at most, which costs producers nothing measurable.
     fn default() -> Self {
         Fsync::Batch {
-            events: Fsync::DEFAULT_BATCH_EVENTS,
-            interval: Fsync::DEFAULT_BATCH_INTERVAL,
+            events: 1000,
+            interval: Duration::from_millis(50),
         }
     }
 }
