@@ -27,9 +27,9 @@
 use std::time::Duration;
 
 use crate::core::sync::{Arc, Mutex};
-use crate::core::{AuditLogger, Error, ErrorKind, Overflow, Result};
+use crate::core::{AuditLogger, Overflow, Result};
 
-use super::config::ForwarderConfig;
+use super::config::{invalid, ForwarderConfig};
 use super::engine::{CloseReport, Forwarder, ForwarderStats, WAKE_QUEUE};
 use super::journal_replay::JournalReplay;
 use super::logid::LogId;
@@ -73,10 +73,6 @@ impl Slot {
             Slot::Closed(name, _) => name,
         }
     }
-}
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidArgument, message)
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -158,14 +154,17 @@ impl AuditLogger {
         }
         let mut config = config;
         let journal = crate::journal::journal_of(self);
-        let (log_id, source, delivery) = match &journal {
+        let (log_id, source, (capacity, overflow)) = match &journal {
             Some((dir, id)) => {
                 if config.cursor_path.is_none() {
                     config.cursor_path = Some(dir.join(format!("forward-{name}.cursor")));
                 }
-                let delivery = (WAKE_QUEUE, Overflow::DropOldest);
                 let replay = Arc::new(JournalReplay::new(dir));
-                (LogId(id.0), Source::Replay(replay), delivery)
+                (
+                    LogId(id.0),
+                    Source::Replay(replay),
+                    (WAKE_QUEUE, Overflow::DropOldest),
+                )
             }
             None => {
                 if config.cursor_path.is_some() {
@@ -176,15 +175,14 @@ impl AuditLogger {
                 if config.backlog == 0 {
                     return Err(invalid("forwarder backlog must be greater than 0"));
                 }
-                let delivery = (config.backlog, config.overflow);
                 let id = *inner.log_id.get_or_insert_with(LogId::random);
-                (id, Source::Backlog, delivery)
+                (id, Source::Backlog, (config.backlog, config.overflow))
             }
         };
         let replay = journal.is_some();
         let close_timeout = config.close_timeout;
         // The forwarder's worker consumes the subscription's queue itself.
-        let (subscription, queue) = self.subscribe_consumer(delivery.0, delivery.1)?;
+        let (subscription, queue) = self.subscribe_consumer(capacity, overflow)?;
         let forwarder = match Forwarder::start_on(config, log_id, source, queue) {
             Ok(forwarder) => Arc::new(forwarder),
             Err(e) => {

@@ -9,7 +9,12 @@ use std::time::Duration;
 
 use super::format::Format;
 use super::jsonl::JsonlConfig;
-use crate::core::Overflow;
+use crate::core::{Error, ErrorKind, Overflow};
+
+/// A bad forwarder setting.
+pub(super) fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
+}
 
 /// Where a forwarder sends events.
 #[derive(Clone, Debug)]

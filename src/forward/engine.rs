@@ -11,7 +11,7 @@ use crate::core::queue::Queue;
 use crate::core::sync::{Condvar, Mutex};
 
 use super::backoff::Backoff;
-use super::config::{ForwarderConfig, Target};
+use super::config::{invalid, ForwarderConfig, Target};
 use super::cursor::{read_cursor, write_cursor};
 use super::logid::LogId;
 use super::sink::{Interrupt, Sink};
@@ -120,10 +120,6 @@ struct Shared {
 pub struct Forwarder {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidArgument, message)
 }
 
 fn make_sink(config: &ForwarderConfig, log_id: LogId) -> Result<Box<dyn Sink>> {
@@ -536,19 +532,12 @@ impl Worker {
         w.last_acked_seq = self.acked_seq;
     }
 
-    /// Takes up to `max` events from the queue: to send (backlog source), or
-    /// as announcements of what the journal recorded (replay source).
+    /// Takes up to `max` events from the queue into `taking`: to send
+    /// (backlog source), or as announcements of what the journal recorded
+    /// (replay source).
     fn take_queued(&mut self, max: usize) {
         let n = self.shared.queue.take(&mut self.taking, max);
-        if n == 0 {
-            return;
-        }
         self.shared.taken.fetch_add(n as u64, Ordering::Relaxed);
-        if let Some(last) = self.taking.last() {
-            self.shared
-                .head_seq
-                .fetch_max(last.seq(), Ordering::Relaxed);
-        }
     }
 
     /// Takes up to `max` events to send from the backlog or the journal.
@@ -565,12 +554,16 @@ impl Worker {
 
     /// Replay: keeps up to one batch read from the journal.
     fn read_ahead(&mut self) {
-        if self.replay.is_none() {
+        let Some(replay) = self.replay.clone() else {
             return;
-        }
+        };
         self.take_queued(usize::MAX);
+        if let Some(last) = self.taking.last() {
+            self.shared
+                .head_seq
+                .fetch_max(last.seq(), Ordering::Relaxed);
+        }
         self.taking.clear();
-        let Some(replay) = &self.replay else { return };
         if self.pending.len() >= self.config.max_batch {
             return;
         }

@@ -12,11 +12,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::config::invalid;
 use super::format::Format;
 use super::logid::LogId;
 use super::sink::Sink;
 use super::source::Item;
-use crate::core::{Error, ErrorKind, Result};
+use crate::core::Result;
 use crate::journal::Fsync;
 
 /// A JSON Lines file target.
@@ -44,9 +45,7 @@ impl JsonlConfig {
             fsync: Fsync::default(),
         }
     }
-}
 
-impl JsonlConfig {
     /// Sets one setting by name, as the C ABI's
     /// `audit_forwarder_config_set_property` does: `fsync` (`never`, `batch`
     /// or `always`), `fsync_batch_events` and `fsync_batch_interval_ms` (the
@@ -103,10 +102,6 @@ impl JsonlConfig {
         }
         Ok(())
     }
-}
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidArgument, message)
 }
 
 fn rotated(path: &Path, n: usize) -> PathBuf {
