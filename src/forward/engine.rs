@@ -109,6 +109,12 @@ struct Shared {
     worker: Mutex<WorkerState>,
     abort: AtomicBool,
     interrupt: Option<Interrupt>,
+    /// Set by [`Forwarder::stop`]: the worker ends once nothing is left. The
+    /// queue's end alone does not end it, because a logger's subscriptions
+    /// end before its journal stops, while the journal still writes what the
+    /// replay source is yet to read.
+    stopping: Mutex<bool>,
+    stop_signal: Condvar,
     done: Mutex<bool>,
     done_signal: Condvar,
     replay: bool,
@@ -201,6 +207,8 @@ impl Forwarder {
             }),
             abort: AtomicBool::new(false),
             interrupt: sink.interrupt(),
+            stopping: Mutex::new(false),
+            stop_signal: Condvar::new(),
             done: Mutex::new(false),
             done_signal: Condvar::new(),
             replay: replay.is_some(),
@@ -314,6 +322,8 @@ impl Forwarder {
     /// is attached to; a second call only reports.
     pub(crate) fn stop(&self, timeout: Duration) -> CloseReport {
         let shared = &self.shared;
+        *shared.stopping.lock() = true;
+        shared.stop_signal.notify_all();
         shared.queue.finish();
         let finished = self.wait_done(Instant::now() + timeout);
         if !finished {
@@ -411,7 +421,8 @@ impl Worker {
             if self.shared.abort.load(Ordering::SeqCst) {
                 break;
             }
-            if self.shared.queue.ended() && self.nothing_left() {
+            let stopping = *self.shared.stopping.lock();
+            if stopping && self.nothing_left() {
                 break;
             }
             if !self.connected {
@@ -419,8 +430,10 @@ impl Worker {
                 if now < self.next_attempt {
                     self.read_ahead();
                     self.publish();
-                    let wait = (self.next_attempt - now).min(Duration::from_millis(100));
-                    self.shared.queue.wait(wait, false);
+                    self.idle(
+                        (self.next_attempt - now).min(Duration::from_millis(100)),
+                        false,
+                    );
                     continue;
                 }
                 match self.sink.connect() {
@@ -471,9 +484,7 @@ impl Worker {
             if batch.is_empty() {
                 // Woken by new events only when there is room to send them.
                 let idle = if self.in_flight.is_empty() { 100 } else { 5 };
-                self.shared
-                    .queue
-                    .wait(Duration::from_millis(idle), room > 0);
+                self.idle(Duration::from_millis(idle), room > 0);
             }
         }
         if self.connected {
@@ -488,6 +499,23 @@ impl Worker {
         self.publish();
         *self.shared.done.lock() = true;
         self.shared.done_signal.notify_all();
+    }
+
+    /// Waits up to `timeout` for [`Forwarder::stop`] or, if `for_events`, for
+    /// new events. A queue that ended before the stop (the logger's
+    /// subscriptions ended) no longer wakes anyone: then the stop does.
+    fn idle(&self, timeout: Duration, for_events: bool) {
+        if !self.shared.queue.ended() {
+            self.shared.queue.wait(timeout, for_events);
+            return;
+        }
+        let mut stopping = self.shared.stopping.lock();
+        if !*stopping {
+            let _ = self
+                .shared
+                .stop_signal
+                .wait_until(&mut stopping, Instant::now() + timeout);
+        }
     }
 
     fn send_all(&mut self, items: &[Item]) -> std::result::Result<(), String> {
