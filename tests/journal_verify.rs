@@ -170,6 +170,36 @@ fn a_damaged_frame_is_modified_at_its_offset() {
     assert_eq!(r.report.first(FindingClass::Deleted).unwrap().seq, Some(8));
 }
 
+/// A damaged length field: the verifier finds the next valid frame and goes
+/// on, while the pass that hashes leaves ahead of it (by the lengths, CRCs
+/// unchecked) goes astray in that segment. No hash of its is used for a frame
+/// the verifier did not see at the same place with the same length, so the
+/// damaged frame is the only finding.
+#[test]
+fn a_damaged_length_is_the_only_finding() {
+    for delta in [1u32, 9, 300] {
+        let b = build(&Spec::default());
+        let victim = &b.events[7];
+        let path = b.path().join(&victim.segment);
+        let mut bytes = fs::read(&path).unwrap();
+        let at = victim.offset as usize;
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        bytes[at..at + 4].copy_from_slice(&(len + delta).to_le_bytes());
+        fs::write(&path, bytes).unwrap();
+        let r = verify(&b);
+        assert_eq!(r.verdict(), Verdict::Tampered);
+        let f = first_tamper(&r);
+        assert_eq!(f.class, FindingClass::Modified, "{:#?}", r.report.findings);
+        assert_eq!((f.seq, f.location.offset), (Some(8), victim.offset));
+        assert!(
+            r.report.findings.iter().all(|f| f.seq == Some(8)),
+            "delta {delta}: {:#?}",
+            r.report.findings
+        );
+        assert_eq!(r.report.first(FindingClass::Deleted).unwrap().seq, Some(8));
+    }
+}
+
 #[test]
 fn a_deleted_frame_is_named_by_seq() {
     let b = build(&Spec::default());

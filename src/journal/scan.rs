@@ -115,6 +115,30 @@ pub(crate) fn frame_at(w: &mut Window, off: u64) -> io::Result<At<'_>> {
     })
 }
 
+/// The kind byte and payload of the frame at `off` as its length field says,
+/// its CRC unchecked; `None` at the end, or where no whole frame fits. For a
+/// pass that only precomputes (the verifier's leaf hashes): what it finds may
+/// be used only for a frame that was checked, at the same offset, of the same
+/// length.
+pub(crate) fn frame_unchecked(w: &mut Window, off: u64) -> io::Result<Option<(u8, &[u8])>> {
+    let head = w.get(off, FRAME_HEADER_LEN)?;
+    if head.len() < FRAME_HEADER_LEN {
+        return Ok(None);
+    }
+    let len = u32::from_le_bytes(head[0..4].try_into().expect("4 bytes")) as usize;
+    if len > MAX_PAYLOAD {
+        return Ok(None);
+    }
+    let bytes = w.get(off, FRAME_HEADER_LEN + len)?;
+    if bytes.len() < FRAME_HEADER_LEN + len {
+        return Ok(None);
+    }
+    Ok(Some((
+        bytes[8],
+        &bytes[FRAME_HEADER_LEN..FRAME_HEADER_LEN + len],
+    )))
+}
+
 /// The first offset after `from` where a complete, valid frame parses.
 pub(crate) fn next_valid_frame(w: &mut Window, from: u64) -> io::Result<Option<u64>> {
     let mut off = from + 1;

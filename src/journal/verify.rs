@@ -63,6 +63,7 @@ use std::sync::Arc;
 use super::dir::Listed;
 use super::reader::open_listing;
 use super::recover::{open_segment, Opened};
+use super::scan::{frame_unchecked, Window};
 use super::{
     frame_crc, Error, ErrorKind, Frame, FrameKind, LogId, Position, Reader, Result, SegmentInfo,
     ARCHIVE_FILE, FRAME_HEADER_LEN, MAX_PAYLOAD,
@@ -410,22 +411,28 @@ struct Leaf {
 
 /// On a thread of its own: the leaf hash of every event frame the segments
 /// hold, in order, in batches (the verifier's thread has the tree, the seqs
-/// and the checkpoints to do; hashing is most of the work). Stops when the
-/// verifier stops listening.
+/// and the checkpoints to do; hashing is most of the work). It reads each
+/// segment once, as the frames' lengths say, and leaves their CRCs to the
+/// verifier, which takes a hash only for the very frame it checked (see
+/// [`Leaves::hash`]). Stops when the verifier stops listening.
 fn hash_leaves(reader: &Reader, sender: &std::sync::mpsc::SyncSender<Vec<Leaf>>) {
     let mut batch = Vec::with_capacity(LEAF_BATCH);
-    for segment in 0..reader.segments().len() {
-        for frame in reader.segment_frames(segment) {
-            let Ok(frame) = frame else { break };
-            if frame.kind != FrameKind::Event {
-                continue;
+    for (segment, info) in reader.segments().iter().enumerate() {
+        let Ok(file) = std::fs::File::open(&info.path) else {
+            continue;
+        };
+        let mut window = Window::new(file, info.bytes);
+        let mut offset = info.header.encoded_len() as u64;
+        while let Ok(Some((kind, payload))) = frame_unchecked(&mut window, offset) {
+            if kind == FrameKind::Event.byte() {
+                batch.push(Leaf {
+                    segment,
+                    offset,
+                    len: payload.len(),
+                    hash: leaf_hash(payload),
+                });
             }
-            batch.push(Leaf {
-                segment,
-                offset: frame.offset,
-                len: frame.payload.len(),
-                hash: leaf_hash(&frame.payload),
-            });
+            offset += (FRAME_HEADER_LEN + payload.len()) as u64;
             if batch.len() == LEAF_BATCH
                 && sender
                     .send(std::mem::replace(
