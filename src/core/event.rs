@@ -86,42 +86,65 @@ impl Event {
             }
         }
         // One buffer, one allocation: the four fields and details, each
-        // NUL-terminated, assembled in this thread's scratch buffer (details
-        // may shrink or grow as they are compacted) and copied once to the
-        // shared allocation that query results and subscribers also hold.
+        // NUL-terminated. Details are compacted into this thread's scratch
+        // buffer first (they may shrink or grow), which gives the exact size;
+        // then the fields and the details are copied once into the shared
+        // allocation that query results and subscribers also hold.
         let mut ends = [0u32; 5];
         let mut prints = [0u32; 4];
-        let text = with_scratch(|text| {
-            for (i, part) in fields.iter().enumerate() {
-                prints[i] = fingerprint(part);
-                text.extend_from_slice(part.as_bytes());
-                ends[i] = offset(text);
-                text.push(0);
-            }
+        let text = with_scratch(|details| {
             match new.details {
-                None => text.extend_from_slice(b"{}"),
-                Some(details) => json::compact_details(text, details, config.max_details_depth)?,
+                None => details.extend_from_slice(b"{}"),
+                Some(text) => json::compact_details(details, text, config.max_details_depth)?,
             }
             // The limit applies to details as stored (compact), so an export, whose
             // details are indented, imports into a logger with the same limits.
-            let stored = text.len() - (ends[3] as usize + 1);
-            if stored > config.max_details_bytes {
+            if details.len() > config.max_details_bytes {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     format!(
-                        "details is {stored} bytes (compact), more than the limit of {}",
+                        "details is {} bytes (compact), more than the limit of {}",
+                        details.len(),
                         config.max_details_bytes
                     ),
                 ));
             }
-            ends[4] = offset(text);
-            text.push(0);
-            debug_assert!(std::str::from_utf8(text).is_ok());
+            let len = fields.iter().map(|f| f.len() + 1).sum::<usize>() + details.len() + 1;
+            let mut text = Arc::<[u8]>::new_uninit_slice(len);
+            let buf = Arc::get_mut(&mut text).expect("just made");
+            let parts = [
+                fields[0].as_bytes(),
+                fields[1].as_bytes(),
+                fields[2].as_bytes(),
+                fields[3].as_bytes(),
+                &details[..],
+            ];
+            let mut at = 0;
+            for (i, part) in parts.into_iter().enumerate() {
+                // SAFETY: `at + part.len() + 1 <= len` (the sum above), so the
+                // copy and the NUL stay inside `buf`; `part` is another buffer.
+                unsafe {
+                    let dst = buf.as_mut_ptr().add(at).cast::<u8>();
+                    std::ptr::copy_nonoverlapping(part.as_ptr(), dst, part.len());
+                }
+                at += part.len();
+                ends[i] = offset(at);
+                buf[at].write(0);
+                at += 1;
+            }
+            debug_assert_eq!(at, len);
+            // SAFETY: every byte was written above.
+            let text = unsafe { text.assume_init() };
+            debug_assert!(std::str::from_utf8(&text).is_ok());
             // SAFETY: the buffer holds the four fields (each a `str`), NULs and
             // the compacted details, which copy UTF-8 input and write ASCII
-            // escapes only at character boundaries: it is UTF-8.
-            Ok(Arc::from(unsafe { std::str::from_utf8_unchecked(text) }))
+            // escapes only at character boundaries: it is UTF-8. `str` and
+            // `[u8]` have the same layout.
+            Ok(unsafe { Arc::from_raw(Arc::into_raw(text) as *const str) })
         })?;
+        for (print, part) in prints.iter_mut().zip(fields) {
+            *print = fingerprint(part);
+        }
         Ok(Event {
             seq: 0,
             timestamp: 0,
@@ -246,8 +269,8 @@ fn with_scratch<T>(build: impl FnOnce(&mut Vec<u8>) -> Result<T>) -> Result<T> {
     result
 }
 
-fn offset(text: &[u8]) -> u32 {
-    u32::try_from(text.len()).expect("limits keep events below 4 GiB")
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).expect("limits keep events below 4 GiB")
 }
 
 fn check_field(name: &str, value: &str, max: usize) -> Result<()> {
