@@ -401,3 +401,67 @@ fn a_read_only_file_system_is_a_clear_error_and_the_reader_still_works() {
         assert_eq!(rec.events, 20);
     });
 }
+
+/// A logger whose journal cannot write: while the writer fails (an injected
+/// `ENOSPC` on every write), `log` refuses new events with the reason, and
+/// the events already taken stay queued; once writes succeed again the writer
+/// retries, writes them once, and `log` takes events again.
+#[test]
+fn a_logger_refuses_events_while_its_journal_fails_and_takes_them_again_after() {
+    use audit_logger::core::{Config, ErrorKind as CoreKind, NewEvent};
+    use audit_logger::journal::{journal_stats, open_logger, read_journal_events, JournalConfig};
+    use std::time::{Duration, Instant};
+
+    let wait_until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Arc::new(Faults::default());
+    let mut config = JournalConfig::new(dir.path());
+    config.storage.faults = Some(faults.clone());
+    let log = open_logger(Config::with_capacity(100), config).unwrap();
+    let one = || {
+        log.log(&NewEvent {
+            action: "a",
+            ..NewEvent::default()
+        })
+    };
+    let first = one().unwrap();
+    wait_until("the first event on disk", &|| {
+        journal_stats(&log).unwrap().written_seq >= first
+    });
+
+    faults.arm(Op::Write, libc::ENOSPC, 0, usize::MAX);
+    let taken = one().unwrap();
+    wait_until("the failure", &|| {
+        journal_stats(&log).unwrap().failing.is_some()
+    });
+    let e = one().unwrap_err();
+    assert_eq!(e.kind(), CoreKind::Io, "{e}");
+    assert!(
+        e.message().contains("the journal cannot take events")
+            && e.message().contains("os error 28"),
+        "{e}"
+    );
+    assert_eq!(log.appended(), taken, "the refused event was not recorded");
+
+    faults.disarm();
+    wait_until("the retry", &|| {
+        let stats = journal_stats(&log).unwrap();
+        stats.failing.is_none() && stats.written_seq >= taken
+    });
+    let after = one().unwrap();
+    assert_eq!(after, taken + 1);
+    drop(log);
+    let mut seqs = Vec::new();
+    read_journal_events(dir.path(), |e, _| {
+        seqs.push(e.seq());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seqs, (1..=after).collect::<Vec<u64>>());
+}

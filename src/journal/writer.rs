@@ -142,6 +142,9 @@ struct Shared {
     /// The logger is closing: failed writes are retried only briefly.
     closing: std::sync::atomic::AtomicBool,
     state: Mutex<Status>,
+    /// Whether `state` holds a reason to refuse events (`stopped`, or
+    /// `failing`): set under its lock, so that `admit` locks it only then.
+    refusing: std::sync::atomic::AtomicBool,
     /// Signalled when `durable_seq` moves or the status changes.
     durable: Condvar,
     fsync: Fsync,
@@ -170,12 +173,14 @@ impl Sink for Writer {
     }
 
     fn admit(&self) -> Result<()> {
-        let status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("the journal cannot take events: {why}"),
-            ));
+        if self.shared.refusing.load(Ordering::Acquire) {
+            let status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("the journal cannot take events: {why}"),
+                ));
+            }
         }
         if self.shared.fsync == Fsync::Always {
             self.shared.in_log.fetch_add(1, Ordering::AcqRel);
@@ -254,6 +259,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
         durable_seq: AtomicU64::new(last_seq),
         in_log: AtomicUsize::new(0),
         closing: std::sync::atomic::AtomicBool::new(false),
+        refusing: std::sync::atomic::AtomicBool::new(false),
         state: Mutex::new(Status {
             stats: JournalStats {
                 written_seq: last_seq,
@@ -568,6 +574,9 @@ impl Thread {
         }
         let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         status.stats.failing = None;
+        self.shared
+            .refusing
+            .store(status.stopped.is_some(), Ordering::Release);
         status.stats.written_seq = self.last_seq;
         status.stats.fsyncs = self.disk.fsyncs();
         if sync {
@@ -677,6 +686,7 @@ impl Thread {
     fn failing(&self, why: &str, fatal: bool) -> bool {
         let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         status.stats.failing = Some(why.to_owned());
+        self.shared.refusing.store(true, Ordering::Release);
         if fatal {
             status.stopped = Some(why.to_owned());
         }
@@ -691,6 +701,7 @@ impl Thread {
     fn stop(&self, why: String) {
         let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         status.stopped = Some(why);
+        self.shared.refusing.store(true, Ordering::Release);
         drop(status);
         self.shared.durable.notify_all();
     }
