@@ -20,7 +20,8 @@ use audit_logger::forward::{
     SyslogConfig, Target,
 };
 use audit_logger::journal::{
-    journal_stats, open_logger, read_journal_events, Fsync, Journal, JournalConfig,
+    journal_stats, open_logger, read_journal_events, Fault, FaultInjector, FileOp, Fsync, Journal,
+    JournalConfig,
 };
 use harness::{free_port, wait_until, Rsyslog};
 
@@ -225,6 +226,42 @@ fn with_a_journal_a_restart_resumes_after_the_cursor() {
     assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
     assert!(lines.iter().all(|l| l["log_id"] == id.to_string()));
     assert_eq!(read_cursor(&cursor, &id).unwrap(), Some(500));
+}
+
+/// At close the logger's subscriptions end before its journal stops, while
+/// the journal still writes what it took: a forwarder that reads the journal
+/// delivers that too. Every write of the journal is slowed (a fault hook that
+/// only sleeps), so that the journal is behind when the subscriptions end.
+#[test]
+fn at_close_a_journal_fed_forwarder_delivers_what_the_journal_writes_last() {
+    struct SlowWrites;
+    impl FaultInjector for SlowWrites {
+        fn before(&self, op: FileOp<'_>) -> Option<Fault> {
+            if let FileOp::Write { .. } = op {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            None
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.jsonl");
+    let mut journal = JournalConfig::new(dir.path().join("journal"));
+    journal.storage.faults = Some(std::sync::Arc::new(SlowWrites));
+    let log = open_logger(Config::with_capacity(50), journal).unwrap();
+    log.attach_forwarder(
+        "file",
+        ForwarderConfig::new(Target::Jsonl(JsonlConfig::new(&path))),
+    )
+    .unwrap();
+    log_n(&log, 0, 200);
+    log.close();
+    let report = log.forwarder_close_report(0).unwrap();
+    assert_eq!((report.delivered, report.left), (200, 0), "{report:?}");
+    let seqs: Vec<u64> = jsonl_lines(&path)
+        .iter()
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
 }
 
 /// A journal of several segments and a cursor in the newest one: the
