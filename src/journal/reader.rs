@@ -283,7 +283,7 @@ impl Iterator for Frames {
                     self.offset += len;
                     return Some(match FrameKind::from_byte(kind) {
                         Some(kind) => Ok(Frame {
-                            segment: seg.clone(),
+                            segment: seg,
                             offset,
                             kind,
                             payload: payload.to_vec(),
