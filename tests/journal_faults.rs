@@ -465,3 +465,92 @@ fn a_logger_refuses_events_while_its_journal_fails_and_takes_them_again_after() 
     .unwrap();
     assert_eq!(seqs, (1..=after).collect::<Vec<u64>>());
 }
+
+/// Under `batch` a batch's fsync runs on the journal's sync thread while the
+/// writer goes on: a successful one shows as durable without a checkpoint,
+/// and a failed one stops the journal at once (later events are refused with
+/// the reason, the failed sync makes nothing durable), keeping every event
+/// written: the journal reopens with all of them.
+#[test]
+fn under_batch_a_failed_background_fsync_stops_the_journal_and_keeps_what_was_written() {
+    use audit_logger::core::{Config, ErrorKind as CoreKind, NewEvent};
+    use audit_logger::journal::{
+        journal_stats, open_logger, read_journal_events, Fsync, JournalConfig,
+    };
+    use std::time::{Duration, Instant};
+
+    let wait_until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Arc::new(Faults::default());
+    let mut config = JournalConfig::new(dir.path());
+    config.fsync = Fsync::Batch {
+        events: 10,
+        interval: Duration::from_secs(600),
+    };
+    config.storage.faults = Some(faults.clone());
+    let log = open_logger(Config::with_capacity(100), config).unwrap();
+    let one = || {
+        log.log(&NewEvent {
+            action: "a",
+            ..NewEvent::default()
+        })
+    };
+    for _ in 0..10 {
+        one().unwrap();
+    }
+    wait_until("the first batch on disk", &|| {
+        journal_stats(&log).unwrap().durable_seq == 10
+    });
+    let stats = journal_stats(&log).unwrap();
+    assert_eq!(
+        stats.checkpoints, 0,
+        "made durable by the batch's own fsync"
+    );
+    assert!(stats.fsyncs >= 1, "{stats:?}");
+
+    faults.arm(Op::Sync, libc::EIO, 0, 1);
+    for _ in 0..10 {
+        one().unwrap();
+    }
+    wait_until("the failure", &|| {
+        journal_stats(&log).unwrap().failing.is_some()
+    });
+    let e = one().unwrap_err();
+    assert_eq!(e.kind(), CoreKind::Io, "{e}");
+    assert!(
+        e.message().contains("fdatasync") && e.message().contains("Input/output error"),
+        "{e}"
+    );
+    let stats = journal_stats(&log).unwrap();
+    assert_eq!(
+        stats.durable_seq, 10,
+        "the failed fsync made nothing durable"
+    );
+    assert_eq!(stats.written_seq, 20);
+    assert_eq!(log.appended(), 20, "the refused event was not recorded");
+    drop(log);
+
+    let mut seqs = Vec::new();
+    read_journal_events(dir.path(), |e, _| {
+        seqs.push(e.seq());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seqs, (1..=20).collect::<Vec<u64>>());
+    let log = open_logger(Config::with_capacity(100), JournalConfig::new(dir.path())).unwrap();
+    let next = log.log(&NewEvent {
+        action: "b",
+        ..NewEvent::default()
+    });
+    assert_eq!(
+        next.unwrap(),
+        21,
+        "the reopened journal continues the sequence"
+    );
+}

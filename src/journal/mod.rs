@@ -41,6 +41,7 @@ mod recover;
 mod retention;
 mod scan;
 mod segment;
+mod syncer;
 mod verify;
 mod writer;
 
@@ -68,6 +69,7 @@ pub use writer::{journal_stats, open_logger, Fsync, JournalConfig, JournalStats}
 
 use header::SEGMENT_MAGIC;
 use lock::DirLock;
+pub(crate) use segment::SyncJob;
 use segment::{Active, FileIo, WriteFailure};
 
 /// How a journal rotates, what it keeps, and how much it restores.
@@ -356,8 +358,41 @@ impl Journal {
         Ok(())
     }
 
+    /// Flushes, and returns a job that `fdatasync`s the active segment as
+    /// written now, to run on another thread while appends go on (the
+    /// writer's background sync); `None` when that is already on disk. Pass
+    /// the job and its outcome to [`sync_done`](Self::sync_done).
+    pub(crate) fn sync_job(&mut self) -> Result<Option<SyncJob>> {
+        self.writable()?;
+        let Some(active) = self.active.as_mut() else {
+            return Ok(None);
+        };
+        active.sync_job(&self.io).map_err(|f| self.failed(f))
+    }
+
+    /// Takes the outcome of a [`sync_job`](Self::sync_job): on success its
+    /// bytes count as on disk; a failure stops the journal as a failed
+    /// [`sync`](Self::sync) does, and is returned.
+    pub(crate) fn sync_done(&mut self, job: &SyncJob, outcome: Result<()>) -> Result<()> {
+        match outcome {
+            Ok(()) => {
+                if let Some(a) = self.active.as_mut() {
+                    if a.header.first_seq == job.segment {
+                        a.synced_to(job.upto);
+                    }
+                }
+                Ok(())
+            }
+            Err(error) => Err(self.failed(WriteFailure {
+                error,
+                cut_back: false,
+            })),
+        }
+    }
+
     /// How many times [`sync`](Self::sync) has called `fdatasync` since the
-    /// journal was opened (a sync with nothing new to flush does not count).
+    /// journal was opened (a sync with nothing new to flush does not count;
+    /// nor do sync jobs, which their runner counts).
     pub fn fsyncs(&self) -> u64 {
         self.fsyncs
     }

@@ -326,22 +326,81 @@ impl Active {
                 self.synced = self.written;
                 Ok(())
             }
-            Err(e) => {
-                let base = Error::io("cannot flush to disk (fdatasync)", &self.path, &e);
-                Err(WriteFailure {
-                    error: Error::new(
-                        ErrorKind::Poisoned,
-                        format!(
-                            "{}: what reached the disk after offset {} is unknown, so the journal \
-                             stops writing until it is reopened (reopening validates every frame)",
-                            base.message(),
-                            self.synced
-                        ),
-                    )
-                    .with_os_error_of(&base),
-                    cut_back: false,
-                })
-            }
+            Err(e) => Err(WriteFailure {
+                error: fsync_failed(&self.path, self.synced, &e),
+                cut_back: false,
+            }),
         }
     }
+
+    /// Flushes the pending frames and returns a job that `fdatasync`s what the
+    /// file then holds, on a duplicate of its descriptor, for another thread
+    /// to run while frames go on being written; `None` when everything
+    /// written is already on disk. Fails as [`flush`](Self::flush) does, or
+    /// when the descriptor cannot be duplicated (`EMFILE`; nothing changes).
+    pub(crate) fn sync_job(
+        &mut self,
+        io: &FileIo,
+    ) -> std::result::Result<Option<SyncJob>, WriteFailure> {
+        self.flush(io)?;
+        if self.synced == self.written {
+            return Ok(None);
+        }
+        let file = self.file.try_clone().map_err(|e| WriteFailure {
+            error: Error::io("cannot duplicate the descriptor of", &self.path, &e),
+            cut_back: true,
+        })?;
+        Ok(Some(SyncJob {
+            file,
+            path: self.path.clone(),
+            io: io.clone(),
+            segment: self.header.first_seq,
+            from: self.synced,
+            upto: self.written,
+        }))
+    }
+
+    /// Counts the bytes before `upto` as on disk (a [`SyncJob`] of this
+    /// segment succeeded).
+    pub(crate) fn synced_to(&mut self, upto: u64) {
+        self.synced = self.synced.max(upto);
+    }
+}
+
+/// An `fdatasync` of a segment's first `upto` bytes, made by
+/// [`Active::sync_job`], that any thread may run.
+pub(crate) struct SyncJob {
+    file: File,
+    path: PathBuf,
+    io: FileIo,
+    /// The segment's first seq.
+    pub(crate) segment: u64,
+    /// Bytes on disk when the job was made.
+    from: u64,
+    /// Bytes on disk once the job has succeeded.
+    pub(crate) upto: u64,
+}
+
+impl SyncJob {
+    /// `fdatasync`s the segment. A failure is [`ErrorKind::Poisoned`], as
+    /// [`Active::sync`]'s.
+    pub(crate) fn run(&self) -> Result<()> {
+        self.io
+            .sync(&self.file, &self.path)
+            .map_err(|e| fsync_failed(&self.path, self.from, &e))
+    }
+}
+
+/// The error of a failed `fdatasync` of `path`, on disk up to `synced`.
+fn fsync_failed(path: &Path, synced: u64, e: &io::Error) -> Error {
+    let base = Error::io("cannot flush to disk (fdatasync)", path, e);
+    Error::new(
+        ErrorKind::Poisoned,
+        format!(
+            "{}: what reached the disk after offset {synced} is unknown, so the journal \
+             stops writing until it is reopened (reopening validates every frame)",
+            base.message(),
+        ),
+    )
+    .with_os_error_of(&base)
 }

@@ -26,6 +26,7 @@ use crate::core::{
 use crate::seal::merkle::{leaf_hash, Frontier};
 use crate::seal::{Checkpoint, KeyChain};
 
+use super::syncer::Syncer;
 use super::{FrameKind, Journal, Options, Reader};
 
 /// When events reach the disk.
@@ -38,7 +39,10 @@ pub enum Fsync {
     /// `interval`, whichever comes first. Producers wait while `events`
     /// events are queued and not yet written, so a crash of the process loses
     /// at most about twice `events` acknowledged events (queued, and being
-    /// written), and a power loss at most `events` more or `interval`.
+    /// written). The fsync runs on a thread of its own while the writer goes
+    /// on writing, one at a time, so a power loss loses at most twice
+    /// `events` more (a batch being synced and the next), or about twice
+    /// `interval`.
     Batch {
         /// Most events not yet on disk.
         events: usize,
@@ -134,6 +138,9 @@ pub struct JournalStats {
 /// What the producers and the writer share.
 struct Shared {
     durable_seq: AtomicU64,
+    /// `fdatasync`s made by the sync thread (the writer's own are in the
+    /// status' stats).
+    background_fsyncs: AtomicU64,
     /// Under [`Fsync::Always`]: producers inside `log` (from `admit` until
     /// `logged` returns). While fewer events wait for an fsync than there
     /// are such producers, the writer waits a little for the others' events,
@@ -148,6 +155,33 @@ struct Shared {
     /// Signalled when `durable_seq` moves or the status changes.
     durable: Condvar,
     fsync: Fsync,
+}
+
+impl Shared {
+    /// Publishes that every event up to `seq` is on disk.
+    fn durable_to(&self, seq: u64) {
+        self.durable_seq.fetch_max(seq, Ordering::AcqRel);
+        let mut status = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        status.stats.durable_seq = status.stats.durable_seq.max(seq);
+        drop(status);
+        self.durable.notify_all();
+    }
+
+    /// Records a failure; a fatal one stops the journal for good and closes
+    /// the writer's `queue`.
+    fn fail(&self, why: &str, fatal: bool, queue: &Queue) {
+        let mut status = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        status.stats.failing = Some(why.to_owned());
+        self.refusing.store(true, Ordering::Release);
+        if fatal {
+            status.stopped = Some(why.to_owned());
+        }
+        drop(status);
+        self.durable.notify_all();
+        if fatal {
+            queue.close();
+        }
+    }
 }
 
 #[derive(Default)]
@@ -257,6 +291,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
     let (keys, tree, since_checkpoint) = resume_seal(&journal.dir, &mut disk, last_seq)?;
     let shared = Arc::new(Shared {
         durable_seq: AtomicU64::new(last_seq),
+        background_fsyncs: AtomicU64::new(0),
         in_log: AtomicUsize::new(0),
         closing: std::sync::atomic::AtomicBool::new(false),
         refusing: std::sync::atomic::AtomicBool::new(false),
@@ -283,6 +318,22 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
         _ => journal.queue_capacity,
     };
     let logger = AuditLogger::with_sink(config, restored, queue_capacity, |queue| {
+        let syncer = match journal.fsync {
+            Fsync::Batch { .. } => {
+                let (shared, queue) = (shared.clone(), queue.clone());
+                let reported = move |seq, outcome: &super::Result<()>| match outcome {
+                    Ok(()) => {
+                        shared.background_fsyncs.fetch_add(1, Ordering::Relaxed);
+                        shared.durable_to(seq);
+                    }
+                    Err(e) => shared.fail(e.message(), true, &queue),
+                };
+                Some(Syncer::start(reported).map_err(|e| {
+                    Error::io(format!("cannot start the journal's sync thread: {e}"), &e)
+                })?)
+            }
+            _ => None,
+        };
         let thread_state = Thread {
             disk,
             keys,
@@ -298,6 +349,7 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
             settings,
             shared: shared.clone(),
             queue: queue.clone(),
+            syncer,
         };
         let thread = std::thread::Builder::new()
             .name("audit-journal".into())
@@ -344,6 +396,7 @@ pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
         .stats
         .clone();
     stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
+    stats.fsyncs += writer.shared.background_fsyncs.load(Ordering::Relaxed);
     Some(stats)
 }
 
@@ -434,6 +487,8 @@ struct Thread {
     settings: JournalConfig,
     shared: Arc<Shared>,
     queue: Arc<Queue>,
+    /// Under [`Fsync::Batch`]: the thread the batches' fsyncs run on.
+    syncer: Option<Syncer>,
 }
 
 /// Why a checkpoint could not be sealed.
@@ -476,6 +531,9 @@ impl Thread {
                 self.unsynced += 1;
                 self.oldest_unsynced.get_or_insert_with(Instant::now);
                 critical |= event.severity() == Severity::Critical;
+            }
+            if !self.collect(false) || (!open && !self.collect(true)) {
+                return;
             }
             if open && !critical && self.gathering() {
                 continue;
@@ -551,16 +609,24 @@ impl Thread {
                             .is_some_and(|t| t.elapsed() >= interval)
                 }
             };
+        // A batch's fsync goes to the sync thread, once the previous one is done.
+        let background = sync && !force_sync && self.syncer.is_some();
+        if background && !self.collect(true) {
+            return false;
+        }
         let since = Instant::now();
+        let mut job = None;
         loop {
-            let result = if sync {
+            let result = if background {
+                self.disk.sync_job().map(|j| job = j)
+            } else if sync {
                 self.disk.sync()
             } else {
                 self.disk.flush()
             };
             match result {
                 Ok(()) => {
-                    if sync {
+                    if sync && !background {
                         self.last_sync = since.elapsed();
                     }
                     break;
@@ -579,17 +645,30 @@ impl Thread {
             .store(status.stopped.is_some(), Ordering::Release);
         status.stats.written_seq = self.last_seq;
         status.stats.fsyncs = self.disk.fsyncs();
+        drop(status);
         if sync {
             self.unsynced = 0;
             self.oldest_unsynced = None;
-            status.stats.durable_seq = self.last_seq;
-            self.shared
-                .durable_seq
-                .store(self.last_seq, Ordering::Release);
+            match (job, self.syncer.as_mut()) {
+                (Some(job), Some(syncer)) => syncer.submit(job, self.last_seq),
+                _ => self.shared.durable_to(self.last_seq),
+            }
         }
-        drop(status);
         self.shared.durable.notify_all();
         true
+    }
+
+    /// Takes the outcome of the sync thread's job, if it has finished (with
+    /// `wait`, waits for it); `false` when it failed, which stops the
+    /// journal as a failed fsync on this thread does.
+    fn collect(&mut self, wait: bool) -> bool {
+        let Some((job, _, outcome)) = self.syncer.as_mut().and_then(|s| s.finished(wait)) else {
+            return true;
+        };
+        match self.disk.sync_done(&job, outcome) {
+            Ok(()) => true,
+            Err(e) => self.disk_failing(e),
+        }
     }
 
     /// Seals the tree as it is now: the checkpoint is made durable before the
@@ -619,16 +698,12 @@ impl Thread {
                 self.last_checkpoint = Instant::now();
                 self.unsynced = 0;
                 self.oldest_unsynced = None;
-                self.shared
-                    .durable_seq
-                    .store(self.last_seq, Ordering::Release);
                 let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
                 status.stats.checkpoints += 1;
                 status.stats.epoch = self.keys.epoch();
-                status.stats.durable_seq = self.last_seq;
                 status.stats.fsyncs = self.disk.fsyncs();
                 drop(status);
-                self.shared.durable.notify_all();
+                self.shared.durable_to(self.last_seq);
                 true
             }
             Err(e) => {
@@ -684,17 +759,7 @@ impl Thread {
 
     /// Records a failure; `false` when the writer must stop.
     fn failing(&self, why: &str, fatal: bool) -> bool {
-        let mut status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        status.stats.failing = Some(why.to_owned());
-        self.shared.refusing.store(true, Ordering::Release);
-        if fatal {
-            status.stopped = Some(why.to_owned());
-        }
-        drop(status);
-        self.shared.durable.notify_all();
-        if fatal {
-            self.queue.close();
-        }
+        self.shared.fail(why, fatal, &self.queue);
         !fatal
     }
 
