@@ -3,7 +3,8 @@
 //! into the Merkle tree, syncs by the fsync policy, signs a checkpoint every
 //! epoch with that epoch's key (then erases the key), rotates segments right
 //! after a checkpoint (the new segment's header carries the tree's frontier)
-//! and applies retention. Hashing and signing happen here, never on the
+//! and applies retention. Under [`Fsync::Batch`] a batch's fsync runs on a
+//! sync thread of its own (`syncer`) while the writer goes on. Hashing and signing happen here, never on the
 //! producer's path; a producer waits only for room in the queue, and under
 //! [`Fsync::Always`] for its event to be on disk (group commit: every
 //! producer waiting when a sync completes is released by it).
