@@ -74,6 +74,37 @@ impl FaultInjector for Faults {
     }
 }
 
+/// Polls `done` until it holds, for up to 20 s.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Logs one event with `action`, the other fields default.
+fn log_one(log: &audit_logger::core::AuditLogger, action: &str) -> audit_logger::core::Result<u64> {
+    log.log(&audit_logger::core::NewEvent {
+        action,
+        ..Default::default()
+    })
+}
+
+/// The seqs of the events in the journal at `dir`, oldest first.
+fn journal_seqs(dir: &Path) -> Vec<u64> {
+    let mut seqs = Vec::new();
+    audit_logger::journal::read_journal_events(dir, |e, _| {
+        seqs.push(e.seq());
+        Ok(())
+    })
+    .unwrap();
+    seqs
+}
+
 fn faulty() -> (Arc<Faults>, Options) {
     let faults = Arc::new(Faults::default());
     let opts = Options {
@@ -408,36 +439,23 @@ fn a_read_only_file_system_is_a_clear_error_and_the_reader_still_works() {
 /// retries, writes them once, and `log` takes events again.
 #[test]
 fn a_logger_refuses_events_while_its_journal_fails_and_takes_them_again_after() {
-    use audit_logger::core::{Config, ErrorKind as CoreKind, NewEvent};
-    use audit_logger::journal::{journal_stats, open_logger, read_journal_events, JournalConfig};
-    use std::time::{Duration, Instant};
+    use audit_logger::core::{Config, ErrorKind as CoreKind};
+    use audit_logger::journal::{journal_stats, open_logger, JournalConfig};
 
-    let wait_until = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    };
     let dir = tempfile::tempdir().unwrap();
     let faults = Arc::new(Faults::default());
     let mut config = JournalConfig::new(dir.path());
     config.storage.faults = Some(faults.clone());
     let log = open_logger(Config::with_capacity(100), config).unwrap();
-    let one = || {
-        log.log(&NewEvent {
-            action: "a",
-            ..NewEvent::default()
-        })
-    };
+    let one = || log_one(&log, "a");
     let first = one().unwrap();
-    wait_until("the first event on disk", &|| {
+    wait_until("the first event on disk", || {
         journal_stats(&log).unwrap().written_seq >= first
     });
 
     faults.arm(Op::Write, libc::ENOSPC, 0, usize::MAX);
     let taken = one().unwrap();
-    wait_until("the failure", &|| {
+    wait_until("the failure", || {
         journal_stats(&log).unwrap().failing.is_some()
     });
     let e = one().unwrap_err();
@@ -450,19 +468,14 @@ fn a_logger_refuses_events_while_its_journal_fails_and_takes_them_again_after() 
     assert_eq!(log.appended(), taken, "the refused event was not recorded");
 
     faults.disarm();
-    wait_until("the retry", &|| {
+    wait_until("the retry", || {
         let stats = journal_stats(&log).unwrap();
         stats.failing.is_none() && stats.written_seq >= taken
     });
     let after = one().unwrap();
     assert_eq!(after, taken + 1);
     drop(log);
-    let mut seqs = Vec::new();
-    read_journal_events(dir.path(), |e, _| {
-        seqs.push(e.seq());
-        Ok(())
-    })
-    .unwrap();
+    let seqs = journal_seqs(dir.path());
     assert_eq!(seqs, (1..=after).collect::<Vec<u64>>());
 }
 
@@ -473,19 +486,10 @@ fn a_logger_refuses_events_while_its_journal_fails_and_takes_them_again_after() 
 /// written: the journal reopens with all of them.
 #[test]
 fn under_batch_a_failed_background_fsync_stops_the_journal_and_keeps_what_was_written() {
-    use audit_logger::core::{Config, ErrorKind as CoreKind, NewEvent};
-    use audit_logger::journal::{
-        journal_stats, open_logger, read_journal_events, Fsync, JournalConfig,
-    };
-    use std::time::{Duration, Instant};
+    use audit_logger::core::{Config, ErrorKind as CoreKind};
+    use audit_logger::journal::{journal_stats, open_logger, Fsync, JournalConfig};
+    use std::time::Duration;
 
-    let wait_until = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    };
     let dir = tempfile::tempdir().unwrap();
     let faults = Arc::new(Faults::default());
     let mut config = JournalConfig::new(dir.path());
@@ -495,16 +499,11 @@ fn under_batch_a_failed_background_fsync_stops_the_journal_and_keeps_what_was_wr
     };
     config.storage.faults = Some(faults.clone());
     let log = open_logger(Config::with_capacity(100), config).unwrap();
-    let one = || {
-        log.log(&NewEvent {
-            action: "a",
-            ..NewEvent::default()
-        })
-    };
+    let one = || log_one(&log, "a");
     for _ in 0..10 {
         one().unwrap();
     }
-    wait_until("the first batch on disk", &|| {
+    wait_until("the first batch on disk", || {
         journal_stats(&log).unwrap().durable_seq == 10
     });
     let stats = journal_stats(&log).unwrap();
@@ -518,7 +517,7 @@ fn under_batch_a_failed_background_fsync_stops_the_journal_and_keeps_what_was_wr
     for _ in 0..10 {
         one().unwrap();
     }
-    wait_until("the failure", &|| {
+    wait_until("the failure", || {
         journal_stats(&log).unwrap().failing.is_some()
     });
     let e = one().unwrap_err();
@@ -536,20 +535,11 @@ fn under_batch_a_failed_background_fsync_stops_the_journal_and_keeps_what_was_wr
     assert_eq!(log.appended(), 20, "the refused event was not recorded");
     drop(log);
 
-    let mut seqs = Vec::new();
-    read_journal_events(dir.path(), |e, _| {
-        seqs.push(e.seq());
-        Ok(())
-    })
-    .unwrap();
+    let seqs = journal_seqs(dir.path());
     assert_eq!(seqs, (1..=20).collect::<Vec<u64>>());
     let log = open_logger(Config::with_capacity(100), JournalConfig::new(dir.path())).unwrap();
-    let next = log.log(&NewEvent {
-        action: "b",
-        ..NewEvent::default()
-    });
     assert_eq!(
-        next.unwrap(),
+        log_one(&log, "b").unwrap(),
         21,
         "the reopened journal continues the sequence"
     );
