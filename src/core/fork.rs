@@ -6,6 +6,9 @@
 //! inherited queued subscription: its queued events count as dropped, new
 //! events are no longer queued for it, and its `free_ctx`/cleanup never runs
 //! in the child (it runs in the parent, which still owns the subscription).
+//! An inherited journal and forwarders stay the parent's too: in the child the
+//! journal refuses events and closing the logger leaves both alone (their
+//! threads exist only in the parent; see `Shared::forked`).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -84,6 +87,7 @@ extern "C" fn parent() {
 extern "C" fn child() {
     let _ = std::panic::catch_unwind(|| {
         for shared in release() {
+            shared.forked();
             let queued = shared.subscribers.remove_all(|s| s.queue().is_some());
             for sub in &queued {
                 shared.end(sub);

@@ -486,6 +486,18 @@ impl AuditLogger {
 }
 
 impl Shared {
+    /// In a child forked from this process (see `super::fork`): the journal
+    /// and the forwarders belong to the parent, whose threads do not exist
+    /// here. The sink is disconnected from the stream and refuses events,
+    /// and closing the logger leaves both alone.
+    pub(crate) fn forked(&self) {
+        if let Some(hook) = &self.sink {
+            self.state.lock().stream.remove(&hook.queue);
+            hook.sink.forked();
+        }
+        self.forwarders.forked();
+    }
+
     /// Disconnects a removed subscription from the stream, then ends it.
     pub(crate) fn end(&self, sub: &Subscription) -> SubscriptionStats {
         if let Some(queue) = sub.queue() {

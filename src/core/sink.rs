@@ -22,4 +22,9 @@ pub(crate) trait Sink: Send + Sync {
     fn logged(&self, seq: u64, severity: Severity) -> Result<()>;
     /// The logger is closing: store what is queued, finish, and stop.
     fn close(&self);
+    /// In a child process forked from the one that made the sink, whose
+    /// threads do not exist here: refuse every event from now on, and make
+    /// [`close`](Self::close) a no-op. Takes no lock (another thread of the
+    /// parent may have held any at the fork).
+    fn forked(&self);
 }

@@ -42,6 +42,9 @@ const MAX_NAME: usize = 64;
 #[derive(Default)]
 pub(crate) struct Attachments {
     inner: Mutex<Inner>,
+    /// This is a child process forked from the logger's: the forwarders and
+    /// their workers belong to the parent (see [`forked`](Self::forked)).
+    forked: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -95,6 +98,9 @@ impl Attachments {
     /// For [`AuditLogger::close`], once the subscriptions ended and the
     /// journal stopped: closes the open forwarders and keeps their reports.
     pub(crate) fn close(&self) {
+        if self.forked.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
         let open: Vec<Arc<Attached>> = self
             .inner
             .lock()
@@ -108,6 +114,14 @@ impl Attachments {
         for a in open {
             self.stop(&a, a.close_timeout);
         }
+    }
+
+    /// In a child process forked from the logger's: closing leaves the
+    /// forwarders to the parent (their workers do not exist here), and none
+    /// can be attached. Takes no lock.
+    pub(crate) fn forked(&self) {
+        self.forked
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// Stops `a` (its subscription ended), keeps its report in
@@ -146,6 +160,15 @@ impl AuditLogger {
     pub fn attach_forwarder(&self, name: &str, config: ForwarderConfig) -> Result<usize> {
         check_name(name)?;
         let attachments = &self.forwarders();
+        if attachments
+            .forked
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return Err(invalid(
+                "this logger was inherited from the process this one was forked from, \
+                 whose forwarders it keeps; open a logger of its own here to forward from it",
+            ));
+        }
         let mut inner = attachments.inner.lock();
         if inner.slots.iter().any(|s| s.name() == name) {
             return Err(invalid(format!(

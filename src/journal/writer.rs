@@ -156,6 +156,10 @@ struct Shared {
     /// Signalled when `durable_seq` moves or the status changes.
     durable: Condvar,
     fsync: Fsync,
+    /// This is a child process forked from the journal's (whose pid is
+    /// `owner`): events are refused, and closing does nothing.
+    forked: std::sync::atomic::AtomicBool,
+    owner: u32,
 }
 
 impl Shared {
@@ -209,6 +213,16 @@ impl Sink for Writer {
 
     fn admit(&self) -> Result<()> {
         if self.shared.refusing.load(Ordering::Acquire) {
+            if self.shared.forked.load(Ordering::Acquire) {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "the journal cannot take events: it belongs to the process that opened it \
+                         (pid {}), and this process is a fork of it; open a logger of its own here",
+                        self.shared.owner
+                    ),
+                ));
+            }
             let status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
                 return Err(Error::new(
@@ -239,12 +253,20 @@ impl Sink for Writer {
     }
 
     fn close(&self) {
+        if self.shared.forked.load(Ordering::Acquire) {
+            return;
+        }
         self.shared.closing.store(true, Ordering::Release);
         self.queue.finish();
         let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(thread) = thread {
             let _ = thread.join();
         }
+    }
+
+    fn forked(&self) {
+        self.shared.forked.store(true, Ordering::Release);
+        self.shared.refusing.store(true, Ordering::Release);
     }
 }
 
@@ -308,6 +330,8 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
         }),
         durable: Condvar::new(),
         fsync: journal.fsync,
+        forked: std::sync::atomic::AtomicBool::new(false),
+        owner: std::process::id(),
     });
     let log_id = disk.log_id();
     let origin = super::journal_origin(log_id);

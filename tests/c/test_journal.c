@@ -5,7 +5,10 @@
  * (a 256 KiB tmpfs where mounting is permitted) refusing events without
  * losing any that were accepted; exports with proofs of a query result that
  * verify offline from the anchor alone, and a changed event in one detected
- * with its class and seq; fsync counts under group commit.
+ * with its class and seq; fsync counts under group commit; a child forked
+ * from a process with a journaled logger and a forwarder: its events are
+ * refused with the reason, no forwarder can be attached, freeing returns at
+ * once, and the parent's journal and forwarder go on as if it never was.
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -264,6 +268,74 @@ static void test_export_with_proofs(const char *dir) {
     unlink(plain);
 }
 
+/* What the forked child checks; 0 when all hold (it has no CHECK summary of its own). */
+static int fork_child(AuditLogger *log, const char *jsonl) {
+    int bad = 0;
+    uint64_t seq = 0;
+    if (audit_log(log, "child", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq) != AUDIT_ERR_IO) bad |= 1;
+    if (strstr(audit_last_error_message(), "fork of it") == NULL) bad |= 2;
+    AuditForwarderConfig *fc = NULL;
+    uint32_t index = 0;
+    if (audit_forwarder_config_new_jsonl(jsonl, &fc) != AUDIT_OK) bad |= 4;
+    if (audit_logger_add_forwarder(log, "child", fc, &index) != AUDIT_ERR_INVALID_ARGUMENT) bad |= 8;
+    audit_forwarder_config_free(fc);
+    audit_logger_free(log);
+    return bad;
+}
+
+static void test_fork(const char *dir, uint32_t policy) {
+    char jsonl[700];
+    snprintf(jsonl, sizeof jsonl, "%s.jsonl", dir);
+    AuditConfig *cfg = journal_config(dir, policy);
+    AuditLogger *log = NULL;
+    if (!CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK)) return;
+    AuditForwarderConfig *fc = NULL;
+    uint32_t index = 0;
+    CHECK_STATUS(audit_forwarder_config_new_jsonl(jsonl, &fc), AUDIT_OK);
+    CHECK_STATUS(audit_logger_add_forwarder(log, "file", fc, &index), AUDIT_OK);
+    audit_forwarder_config_free(fc);
+    uint64_t seq = 0;
+    CHECK_STATUS(audit_log(log, "parent", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
+    /* Under valgrind the child's exit status is memcheck's: it reports through a pipe. */
+    int result[2];
+    if (!CHECK(pipe(result) == 0)) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20); /* a hang ends the child with SIGALRM */
+        unsigned char code = (unsigned char)fork_child(log, jsonl);
+        if (write(result[1], &code, 1) != 1) _exit(2);
+        _exit(0);
+    }
+    close(result[1]);
+    unsigned char code = 255;
+    ssize_t got = read(result[0], &code, 1);
+    close(result[0]);
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(!WIFSIGNALED(status));
+    CHECK(got == 1 && code == 0);
+    if (code != 0) fprintf(stderr, "test_fork: the child's checks failed: %d\n", code);
+    CHECK_STATUS(audit_log(log, "parent", "b", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
+    CHECK(seq == 2);
+    audit_logger_free(log);
+    /* The journal holds the parent's two events, sealed; the forwarder delivered both. */
+    CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK);
+    CHECK(audit_logger_appended(log) == 2);
+    audit_logger_free(log);
+    audit_config_free(cfg);
+    char anchor[700], *report = NULL;
+    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
+    uint32_t verdict = 99;
+    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
+    CHECK(verdict == AUDIT_VERIFY_VALID);
+    audit_string_free(report);
+    FILE *f = fopen(jsonl, "r");
+    int lines = 0, c;
+    while (f != NULL && (c = fgetc(f)) != EOF) lines += c == '\n';
+    if (f != NULL) fclose(f);
+    CHECK(lines == 2);
+}
+
 int main(void) {
     check_watchdog(300);
     char dir[] = "/tmp/audit-test-journal-XXXXXX";
@@ -271,13 +343,17 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
-    char journal[600], full[600], proofs[600];
+    char journal[600], full[600], proofs[600], forked[600], forked_always[600];
     snprintf(journal, sizeof journal, "%s/journal", dir);
     snprintf(proofs, sizeof proofs, "%s/proofs", dir);
     snprintf(full, sizeof full, "%s/full", dir);
+    snprintf(forked, sizeof forked, "%s/forked", dir);
+    snprintf(forked_always, sizeof forked_always, "%s/forked-always", dir);
     test_configuration_errors();
     test_durable_restore_and_lock(journal);
     test_export_with_proofs(proofs);
+    test_fork(forked, AUDIT_FSYNC_BATCH);
+    test_fork(forked_always, AUDIT_FSYNC_ALWAYS);
     if (mkdir(full, 0700) == 0) test_full_disk(full);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
