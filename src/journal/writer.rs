@@ -4,10 +4,11 @@
 //! epoch with that epoch's key (then erases the key), rotates segments right
 //! after a checkpoint (the new segment's header carries the tree's frontier)
 //! and applies retention. Under [`Fsync::Batch`] a batch's fsync runs on a
-//! sync thread of its own (`syncer`) while the writer goes on. Hashing and signing happen here, never on the
-//! producer's path; a producer waits only for room in the queue, and under
-//! [`Fsync::Always`] for its event to be on disk (group commit: every
-//! producer waiting when a sync completes is released by it).
+//! sync thread of its own (`syncer`) while the writer goes on. Hashing and
+//! signing happen here, never on the producer's path; a producer waits only
+//! for room in the queue, and under [`Fsync::Always`] for its event to be on
+//! disk (group commit: every producer waiting when a sync completes is
+//! released by it).
 //!
 //! [`open_logger`] opens (or makes) a journal directory, recovers it (a torn
 //! tail is cut off and reported by a notice event in the log itself),
