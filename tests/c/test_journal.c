@@ -19,10 +19,21 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "child.h"
+
+/* audit_journal_verify of `dir` against its own anchor.pub: the verdict (99
+ * if the call failed); the report goes to *report, to be freed. */
+static uint32_t verify_journal(const char *dir, char **report) {
+    char anchor[700];
+    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
+    uint32_t verdict = 99;
+    *report = NULL;
+    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, report), AUDIT_OK);
+    return verdict;
+}
 
 static AuditConfig *journal_config(const char *dir, uint32_t policy) {
     AuditConfig *cfg = audit_config_new();
@@ -86,10 +97,8 @@ static void test_durable_restore_and_lock(const char *dir) {
     audit_config_free(cfg);
 
     /* The closed journal is sealed to the end and verifies from its anchor. */
-    char anchor[700], *report = NULL;
-    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
-    uint32_t verdict = 99;
-    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
+    char *report = NULL;
+    uint32_t verdict = verify_journal(dir, &report);
     CHECK(verdict == AUDIT_VERIFY_VALID);
     CHECK(report != NULL && strstr(report, "\"events_verified\":151") != NULL);
     audit_string_free(report);
@@ -108,9 +117,7 @@ static void test_durable_restore_and_lock(const char *dir) {
         fputc('f', f);
     }
     fclose(f);
-    report = NULL;
-    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
-    CHECK(verdict == AUDIT_VERIFY_TAMPERED);
+    CHECK(verify_journal(dir, &report) == AUDIT_VERIFY_TAMPERED);
     CHECK(report != NULL && strstr(report, "\"findings\":[{") != NULL);
     audit_string_free(report);
 }
@@ -268,8 +275,15 @@ static void test_export_with_proofs(const char *dir) {
     unlink(plain);
 }
 
+struct fork_ctx {
+    AuditLogger *log;
+    const char *jsonl;
+};
+
 /* What the forked child checks; 0 when all hold (it has no CHECK summary of its own). */
-static int fork_child(AuditLogger *log, const char *jsonl) {
+static int fork_child(void *arg) {
+    AuditLogger *log = ((struct fork_ctx *)arg)->log;
+    const char *jsonl = ((struct fork_ctx *)arg)->jsonl;
     int bad = 0;
     uint64_t seq = 0;
     if (audit_log(log, "child", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq) != AUDIT_ERR_IO) bad |= 1;
@@ -296,24 +310,9 @@ static void test_fork(const char *dir, uint32_t policy) {
     audit_forwarder_config_free(fc);
     uint64_t seq = 0;
     CHECK_STATUS(audit_log(log, "parent", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
-    /* Under valgrind the child's exit status is memcheck's: it reports through a pipe. */
-    int result[2];
-    if (!CHECK(pipe(result) == 0)) return;
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(20); /* a hang ends the child with SIGALRM */
-        unsigned char code = (unsigned char)fork_child(log, jsonl);
-        if (write(result[1], &code, 1) != 1) _exit(2);
-        _exit(0);
-    }
-    close(result[1]);
-    unsigned char code = 255;
-    ssize_t got = read(result[0], &code, 1);
-    close(result[0]);
-    int status = 0;
-    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
-    CHECK(!WIFSIGNALED(status));
-    CHECK(got == 1 && code == 0);
+    struct fork_ctx ctx = {log, jsonl};
+    int code = check_in_child(fork_child, &ctx, 20);
+    CHECK(code == 0);
     if (code != 0) fprintf(stderr, "test_fork: the child's checks failed: %d\n", code);
     CHECK_STATUS(audit_log(log, "parent", "b", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
     CHECK(seq == 2);
@@ -323,11 +322,8 @@ static void test_fork(const char *dir, uint32_t policy) {
     CHECK(audit_logger_appended(log) == 2);
     audit_logger_free(log);
     audit_config_free(cfg);
-    char anchor[700], *report = NULL;
-    snprintf(anchor, sizeof anchor, "%s/anchor.pub", dir);
-    uint32_t verdict = 99;
-    CHECK_STATUS(audit_journal_verify(dir, anchor, &verdict, &report), AUDIT_OK);
-    CHECK(verdict == AUDIT_VERIFY_VALID);
+    char *report = NULL;
+    CHECK(verify_journal(dir, &report) == AUDIT_VERIFY_VALID);
     audit_string_free(report);
     FILE *f = fopen(jsonl, "r");
     int lines = 0, c;

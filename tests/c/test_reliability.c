@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "child.h"
 
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -252,9 +253,16 @@ static void *log_until_done(void *arg) {
     return NULL;
 }
 
+struct fork_ctx {
+    AuditLogger *log;
+    uint64_t queued_id;
+};
+
 /* In the child: log, query, flush (must not time out: the inherited queued
- * subscriptions have ended), export to a string. Exit code 0 if all worked. */
-static int child_work(AuditLogger *log, uint64_t queued_id) {
+ * subscriptions have ended), export to a string. 0 if all worked. */
+static int child_work(void *arg) {
+    AuditLogger *log = ((struct fork_ctx *)arg)->log;
+    uint64_t queued_id = ((struct fork_ctx *)arg)->queued_id;
     if (audit_log(log, "child", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, NULL) != AUDIT_OK)
         return 10;
     AuditEventList *list = NULL;
@@ -285,37 +293,14 @@ static void test_fork_while_logging(int forks) {
     pthread_t bg[2];
     for (int i = 0; i < 2; i++) pthread_create(&bg[i], NULL, log_until_done, log);
     int hung = 0, failed = 0;
+    struct fork_ctx ctx = {log, queued_id};
     for (int i = 0; i < forks; i++) {
-        /* The child reports through a pipe: under valgrind its exit status is
-         * memcheck's (the child leaves what it inherited when it exits). */
-        int result[2];
-        if (pipe(result) != 0) {
-            failed++;
-            continue;
-        }
-        pid_t pid = fork();
-        if (pid == 0) {
-            alarm(10); /* a hang ends the child with SIGALRM */
-            unsigned char code = (unsigned char)child_work(log, queued_id);
-            if (write(result[1], &code, 1) != 1) _exit(2);
-            _exit(0);
-        }
-        close(result[1]);
-        if (pid < 0) {
-            close(result[0]);
-            failed++;
-            continue;
-        }
-        unsigned char code = 255;
-        ssize_t got = read(result[0], &code, 1);
-        close(result[0]);
-        int status = 0;
-        waitpid(pid, &status, 0);
-        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+        int code = check_in_child(child_work, &ctx, 10);
+        if (code == CHILD_HUNG) {
             hung++;
-        } else if (got != 1 || code != 0) {
+        } else if (code != 0) {
             failed++;
-            if (failed < 5) fprintf(stderr, "fork %d: child result %d\n", i, got == 1 ? code : -1);
+            if (failed < 5) fprintf(stderr, "fork %d: child result %d\n", i, code);
         }
     }
     atomic_store(&forking_done, 1);
