@@ -152,12 +152,24 @@ fn read_lines(path: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn jsonl_sink_rotates_by_rename_and_keeps_every_event() {
+    // Under batch the syncs run on the sink's sync thread, between and
+    // across rotations; a small batch makes many of them.
+    let batch = Fsync::Batch {
+        events: 7,
+        interval: Duration::from_millis(1),
+    };
+    for fsync in [Fsync::Always, batch, Fsync::Never] {
+        rotates_by_rename_and_keeps_every_event(fsync);
+    }
+}
+
+fn rotates_by_rename_and_keeps_every_event(fsync: Fsync) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.jsonl");
     let mut j = JsonlConfig::new(&path);
     j.max_bytes = Some(20_000);
     j.keep = 100;
-    j.fsync = Fsync::Always;
+    j.fsync = fsync;
     let log_id = LogId::random();
     let fwd = Forwarder::start(
         ForwarderConfig::new(Target::Jsonl(j)),
@@ -175,8 +187,8 @@ fn jsonl_sink_rotates_by_rename_and_keeps_every_event() {
         fwd.offer(e);
     }
     let report = fwd.close(Duration::from_secs(10));
-    assert_eq!(report.left, 0);
-    assert_eq!(report.delivered, 1000);
+    assert_eq!(report.left, 0, "{fsync:?}");
+    assert_eq!(report.delivered, 1000, "{fsync:?}");
     let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -192,7 +204,7 @@ fn jsonl_sink_rotates_by_rename_and_keeps_every_event() {
         }
     }
     seqs.sort();
-    assert_eq!(seqs, (1..=1000).collect::<Vec<u64>>());
+    assert_eq!(seqs, (1..=1000).collect::<Vec<u64>>(), "{fsync:?}");
     // The oldest file is the first one created (renamed, never copied).
     let oldest = files
         .iter()

@@ -73,7 +73,9 @@ pub struct ForwarderConfig {
     /// It bounds throughput at `max_in_flight` per acknowledgement delay: a
     /// syslog event is acknowledged only `settle` after its bytes were, and
     /// Kafka's delivery reports come tens of milliseconds after the send
-    /// (linger, then `acks=all`), so their defaults are larger.
+    /// (linger, then `acks=all`), and a JSON Lines line once a sync that
+    /// started after it was written has finished, so their defaults are
+    /// larger.
     pub max_in_flight: usize,
     /// Most events in one write or request; > 0.
     pub max_batch: usize,
@@ -94,12 +96,15 @@ impl ForwarderConfig {
     /// A configuration for `target` with the defaults: a backlog of 10,000
     /// events that drops the oldest when full, up to 1,000 in flight (syslog
     /// and Kafka: 100,000, which at syslog's default settle of 500 ms allows
-    /// 200,000 events/s; Kafka, librdkafka's own queue bound), batches of
+    /// 200,000 events/s; Kafka, librdkafka's own queue bound; JSON Lines:
+    /// 10,000, so that the worker goes on writing while ten default batches
+    /// of lines are being synced), batches of
     /// up to 500, the default [`RetryPolicy`], no cursor file, 5 s to flush
     /// when an attached logger closes.
     pub fn new(target: Target) -> ForwarderConfig {
         let max_in_flight = match target {
             Target::Syslog(_) | Target::Kafka(_) => 100_000,
+            Target::Jsonl(_) => 10_000,
             _ => 1_000,
         };
         ForwarderConfig {

@@ -5,11 +5,13 @@
 //! `keep`) and creates a new one, so a shipper that follows the file by inode
 //! reads the old one to its end; nothing is ever copied or truncated. An event
 //! counts as delivered when the fsync policy says it is on disk (`Never`: once
-//! written).
+//! written). Under `Batch` the syncs run on a thread of their own while the
+//! worker goes on writing.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::config::invalid;
@@ -18,7 +20,7 @@ use super::logid::LogId;
 use super::sink::Sink;
 use super::source::Item;
 use crate::core::Result;
-use crate::journal::Fsync;
+use crate::journal::{Fsync, Syncer};
 
 /// A JSON Lines file target.
 #[derive(Clone, Debug)]
@@ -122,11 +124,20 @@ pub(crate) struct JsonlSink {
     config: JsonlConfig,
     format: Format,
     log_id: LogId,
-    file: Option<File>,
+    /// Shared with the sync thread's jobs.
+    file: Option<Arc<File>>,
     size: u64,
     sent: usize,
     synced: usize,
+    /// When the newest sync started (or the file was opened): the lines
+    /// written since have waited at most this long.
     synced_at: Instant,
+    /// Under [`Fsync::Batch`], started with the first sync: the thread the
+    /// syncs run on while the worker goes on writing. A sync covers every
+    /// line written before it started; lines written meanwhile go in the
+    /// next one, so one sync may cover more than a batch. The engine's
+    /// `max_in_flight` bounds the lines written and not yet synced.
+    syncer: Option<Syncer<Arc<File>, std::io::Result<()>>>,
     /// The lines of the batch being sent.
     lines: Vec<u8>,
 }
@@ -142,11 +153,15 @@ impl JsonlSink {
             sent: 0,
             synced: 0,
             synced_at: Instant::now(),
+            syncer: None,
             lines: Vec::new(),
         })
     }
 
+    /// Syncs on this thread everything written (after the sync under way,
+    /// if any).
     fn sync(&mut self) -> std::io::Result<()> {
+        self.collect(true)?;
         if let Some(file) = &self.file {
             if self.config.fsync != Fsync::Never {
                 file.sync_data()?;
@@ -157,7 +172,46 @@ impl JsonlSink {
         Ok(())
     }
 
+    /// Takes the outcome of the sync under way, once it has finished (with
+    /// `wait`, waits for it): its lines count as synced, or its error is
+    /// returned (the engine then reconnects and writes the unsynced lines
+    /// again).
+    fn collect(&mut self, wait: bool) -> std::io::Result<()> {
+        if let Some((_, upto, outcome)) = self.syncer.as_mut().and_then(|s| s.finished(wait)) {
+            outcome?;
+            self.synced = self.synced.max(upto as usize);
+        }
+        Ok(())
+    }
+
+    /// Under [`Fsync::Batch`]: collects a finished sync, and starts the next
+    /// on the sync thread if `events` lines wait or the oldest has waited
+    /// `interval`, and none is under way.
+    fn sync_in_background(&mut self, events: usize, interval: Duration) -> std::io::Result<()> {
+        self.collect(false)?;
+        let unsynced = self.sent - self.synced;
+        let busy = self.syncer.as_ref().is_some_and(Syncer::in_flight);
+        if busy || unsynced == 0 || (unsynced < events && self.synced_at.elapsed() < interval) {
+            return Ok(());
+        }
+        let Some(file) = self.file.clone() else {
+            return Ok(());
+        };
+        if self.syncer.is_none() {
+            self.syncer = Some(Syncer::start(
+                "audit-jsonl-sync",
+                |file: &Arc<File>| file.sync_data(),
+                |_, _| {},
+            )?);
+        }
+        let syncer = self.syncer.as_mut().expect("just started");
+        syncer.submit(file, self.sent as u64);
+        self.synced_at = Instant::now();
+        Ok(())
+    }
+
     fn rotate(&mut self) -> std::io::Result<()> {
+        self.collect(true)?;
         if let Some(file) = self.file.take() {
             file.sync_all()?;
         }
@@ -189,14 +243,14 @@ impl JsonlSink {
             .append(true)
             .open(&self.config.path)?;
         self.size = file.metadata()?.len();
-        self.file = Some(file);
+        self.file = Some(Arc::new(file));
         Ok(())
     }
 
     /// Writes the first `bytes` of `lines`, which hold `count` whole lines,
     /// and drops them from the buffer.
     fn write_lines(&mut self, bytes: usize, count: usize) -> std::result::Result<(), String> {
-        let file = self.file.as_mut().ok_or("file not open")?;
+        let mut file = self.file.as_deref().ok_or("file not open")?;
         if let Err(e) = file.write_all(&self.lines[..bytes]) {
             return Err(self.io(e));
         }
@@ -213,6 +267,9 @@ impl JsonlSink {
 
 impl Sink for JsonlSink {
     fn connect(&mut self) -> std::result::Result<(), String> {
+        // A sync of the previous connection's lines must not count for the
+        // new numbering.
+        let _ = self.collect(true);
         self.open().map_err(|e| self.io(e))?;
         self.sent = 0;
         self.synced = 0;
@@ -247,21 +304,17 @@ impl Sink for JsonlSink {
             buffered += 1;
         }
         self.write_lines(self.lines.len(), buffered)?;
-        let due = match self.config.fsync {
-            Fsync::Never | Fsync::Always => true,
-            Fsync::Batch { events, .. } => self.sent - self.synced >= events,
-        };
-        if due {
-            self.sync().map_err(|e| self.io(e))?;
+        match self.config.fsync {
+            Fsync::Never | Fsync::Always => self.sync(),
+            Fsync::Batch { events, interval } => self.sync_in_background(events, interval),
         }
-        Ok(())
+        .map_err(|e| self.io(e))
     }
 
     fn acked(&mut self) -> std::result::Result<usize, String> {
-        if let Fsync::Batch { interval, .. } = self.config.fsync {
-            if self.sent > self.synced && self.synced_at.elapsed() >= interval {
-                self.sync().map_err(|e| self.io(e))?;
-            }
+        if let Fsync::Batch { events, interval } = self.config.fsync {
+            self.sync_in_background(events, interval)
+                .map_err(|e| self.io(e))?;
         }
         Ok(self.synced)
     }

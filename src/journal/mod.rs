@@ -71,6 +71,7 @@ use header::SEGMENT_MAGIC;
 use lock::DirLock;
 pub(crate) use segment::SyncJob;
 use segment::{Active, FileIo, WriteFailure};
+pub(crate) use syncer::Syncer;
 
 /// How a journal rotates, what it keeps, and how much it restores.
 #[derive(Clone)]

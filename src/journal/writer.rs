@@ -29,6 +29,7 @@ use crate::seal::merkle::{leaf_hash, Frontier};
 use crate::seal::{Checkpoint, KeyChain};
 
 use super::syncer::Syncer;
+use super::SyncJob;
 use super::{FrameKind, Journal, Options, Reader};
 
 /// When events reach the disk.
@@ -354,9 +355,11 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
                     }
                     Err(e) => shared.fail(e.message(), true, &queue),
                 };
-                Some(Syncer::start(reported).map_err(|e| {
-                    Error::io(format!("cannot start the journal's sync thread: {e}"), &e)
-                })?)
+                Some(
+                    Syncer::start("audit-journal-sync", SyncJob::run, reported).map_err(|e| {
+                        Error::io(format!("cannot start the journal's sync thread: {e}"), &e)
+                    })?,
+                )
             }
             _ => None,
         };
@@ -514,7 +517,7 @@ struct Thread {
     shared: Arc<Shared>,
     queue: Arc<Queue>,
     /// Under [`Fsync::Batch`]: the thread the batches' fsyncs run on.
-    syncer: Option<Syncer>,
+    syncer: Option<Syncer<SyncJob, super::Result<()>>>,
 }
 
 /// Why a checkpoint could not be sealed.
