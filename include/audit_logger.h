@@ -900,7 +900,9 @@ AuditStatus audit_logger_add_forwarder(const struct AuditLogger *logger, const c
  * `struct_size` the caller has set; readable at any time, also after the
  * forwarder closed (then its final stats). Thread-safe.
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
- * (struct_size too small), `AUDIT_ERR_NOT_FOUND` (no such forwarder).
+ * (struct_size too small), `AUDIT_ERR_NOT_FOUND` (no such forwarder; in a
+ * child process forked from the logger's, none: the forwarders stay the
+ * parent's).
  *
  * # Safety
  * `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
@@ -932,7 +934,9 @@ AuditStatus audit_forwarder_close(const struct AuditLogger *logger, uint32_t ind
 
 /**
  * Writes the counters of `logger`'s journal into `*out_stats`, whose
- * `struct_size` the caller has set. Thread-safe.
+ * `struct_size` the caller has set. Thread-safe. In a child process forked
+ * from the journal's: the counters as of the fork, with `failing` set (the
+ * journal stays the parent's, and events are refused here).
  * Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
  * (struct_size too small), `AUDIT_ERR_NOT_FOUND` (the logger has no journal).
  *

@@ -447,13 +447,18 @@ pub struct AuditForwarderReport {
 fn stats_of(logger: &AuditLogger, index: u32) -> Result<ForwarderStats, Failure> {
     logger
         .forwarder_stats(index as usize)
-        .ok_or_else(|| no_forwarder(index))
+        .ok_or_else(|| no_forwarder(logger, index))
 }
 
-fn no_forwarder(index: u32) -> Failure {
+fn no_forwarder(logger: &AuditLogger, index: u32) -> Failure {
+    let why = if logger.forwarders().is_forked() {
+        ": this process is a fork of the one that owns the logger's forwarders"
+    } else {
+        ""
+    };
     Failure::new(
         AUDIT_ERR_NOT_FOUND,
-        format!("the logger has no forwarder {index}"),
+        format!("the logger has no forwarder {index}{why}"),
     )
 }
 
@@ -461,7 +466,9 @@ fn no_forwarder(index: u32) -> Failure {
 /// `struct_size` the caller has set; readable at any time, also after the
 /// forwarder closed (then its final stats). Thread-safe.
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
-/// (struct_size too small), `AUDIT_ERR_NOT_FOUND` (no such forwarder).
+/// (struct_size too small), `AUDIT_ERR_NOT_FOUND` (no such forwarder; in a
+/// child process forked from the logger's, none: the forwarders stay the
+/// parent's).
 ///
 /// # Safety
 /// `logger` is NULL or live; `out_stats` is NULL or points to `struct_size` writable bytes.
@@ -540,7 +547,7 @@ pub unsafe extern "C" fn audit_forwarder_close(
         let timeout = Duration::from_millis(u64::from(timeout_ms));
         let report: CloseReport = logger
             .close_forwarder(index as usize, timeout)
-            .ok_or_else(|| no_forwarder(index))?;
+            .ok_or_else(|| no_forwarder(logger, index))?;
         if let Some(out_report) = opt_out(out_report) {
             out_report.set(AuditForwarderReport {
                 delivered: report.delivered,

@@ -48,7 +48,9 @@ unsafe impl SizeTagged for AuditJournalStats {
 }
 
 /// Writes the counters of `logger`'s journal into `*out_stats`, whose
-/// `struct_size` the caller has set. Thread-safe.
+/// `struct_size` the caller has set. Thread-safe. In a child process forked
+/// from the journal's: the counters as of the fork, with `failing` set (the
+/// journal stays the parent's, and events are refused here).
 /// Errors: `AUDIT_ERR_NULL_ARGUMENT`, `AUDIT_ERR_INVALID_ARGUMENT`
 /// (struct_size too small), `AUDIT_ERR_NOT_FOUND` (the logger has no journal).
 ///

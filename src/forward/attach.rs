@@ -124,6 +124,19 @@ impl Attachments {
             .store(true, std::sync::atomic::Ordering::Release);
     }
 
+    /// Whether this is a child process forked from the logger's.
+    pub(crate) fn is_forked(&self) -> bool {
+        self.forked.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The forwarders, locked; `None` in a child process forked from the
+    /// logger's, where the logger has none of its own (the lock and the
+    /// forwarders' own locks may have been held by a thread of the parent
+    /// at the fork, and no thread here will release them).
+    fn here(&self) -> Option<crate::core::sync::MutexGuard<'_, Inner>> {
+        (!self.is_forked()).then(|| self.inner.lock())
+    }
+
     /// Stops `a` (its subscription ended), keeps its report in
     /// its slot and returns it.
     fn stop(&self, a: &Arc<Attached>, timeout: Duration) -> CloseReport {
@@ -160,10 +173,7 @@ impl AuditLogger {
     pub fn attach_forwarder(&self, name: &str, config: ForwarderConfig) -> Result<usize> {
         check_name(name)?;
         let attachments = &self.forwarders();
-        if attachments
-            .forked
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
+        if attachments.is_forked() {
             return Err(invalid(
                 "this logger was inherited from the process this one was forked from, \
                  whose forwarders it keeps; open a logger of its own here to forward from it",
@@ -234,7 +244,7 @@ impl AuditLogger {
     /// `None` if there is no such forwarder. With a journal, attaching it
     /// again under the same name resumes after its cursor.
     pub fn close_forwarder(&self, index: usize, timeout: Duration) -> Option<CloseReport> {
-        let attached = match self.forwarders().inner.lock().slots.get(index)? {
+        let attached = match self.forwarders().here()?.slots.get(index)? {
             Slot::Open(a) => a.clone(),
             Slot::Closed(_, report) => return Some(CloseReport::clone(report)),
         };
@@ -242,21 +252,26 @@ impl AuditLogger {
         Some(self.forwarders().stop(&attached, timeout))
     }
 
-    /// How many forwarders were attached (closed ones included).
+    /// How many forwarders were attached (closed ones included). In a child
+    /// process forked from the logger's, 0: the forwarders stay the
+    /// parent's, and the forwarder accessors here find none (taking no lock
+    /// a thread of the parent may have held at the fork).
     pub fn forwarder_count(&self) -> usize {
-        self.forwarders().inner.lock().slots.len()
+        self.forwarders()
+            .here()
+            .map_or(0, |inner| inner.slots.len())
     }
 
     /// The name of forwarder `index`.
     pub fn forwarder_name(&self, index: usize) -> Option<String> {
-        let inner = self.forwarders().inner.lock();
+        let inner = self.forwarders().here()?;
         inner.slots.get(index).map(|s| s.name().to_owned())
     }
 
     /// The stats of forwarder `index` now (its final stats once the logger
     /// closed), or `None` if there is no such forwarder.
     pub fn forwarder_stats(&self, index: usize) -> Option<ForwarderStats> {
-        let slot = match self.forwarders().inner.lock().slots.get(index)? {
+        let slot = match self.forwarders().here()?.slots.get(index)? {
             Slot::Open(a) => a.clone(),
             Slot::Closed(_, report) => return Some(report.stats.clone()),
         };
@@ -270,7 +285,7 @@ impl AuditLogger {
     /// What closing the logger left undelivered by forwarder `index`; `None`
     /// while it is open, or if there is no such forwarder.
     pub fn forwarder_close_report(&self, index: usize) -> Option<CloseReport> {
-        match self.forwarders().inner.lock().slots.get(index)? {
+        match self.forwarders().here()?.slots.get(index)? {
             Slot::Open(_) => None,
             Slot::Closed(_, report) => Some(CloseReport::clone(report)),
         }

@@ -165,6 +165,18 @@ struct Shared {
 }
 
 impl Shared {
+    /// Why a child process forked from the journal's cannot log to it.
+    fn forked_error(&self) -> Error {
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "the journal cannot take events: it belongs to the process that opened it \
+                 (pid {}), and this process is a fork of it; open a logger of its own here",
+                self.owner
+            ),
+        )
+    }
+
     /// Publishes that every event up to `seq` is on disk.
     fn durable_to(&self, seq: u64) {
         self.durable_seq.fetch_max(seq, Ordering::AcqRel);
@@ -216,14 +228,7 @@ impl Sink for Writer {
     fn admit(&self) -> Result<()> {
         if self.shared.refusing.load(Ordering::Acquire) {
             if self.shared.forked.load(Ordering::Acquire) {
-                return Err(Error::new(
-                    ErrorKind::Io,
-                    format!(
-                        "the journal cannot take events: it belongs to the process that opened it \
-                         (pid {}), and this process is a fork of it; open a logger of its own here",
-                        self.shared.owner
-                    ),
-                ));
+                return Err(self.shared.forked_error());
             }
             let status = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(why) = status.stopped.as_ref().or(status.stats.failing.as_ref()) {
@@ -414,16 +419,28 @@ pub fn open_logger(config: Config, journal: JournalConfig) -> Result<AuditLogger
     Ok(logger)
 }
 
-/// The counters of `logger`'s journal, or `None` if it has none.
+/// The counters of `logger`'s journal, or `None` if it has none. In a child
+/// process forked from the journal's, the counters as they were at the fork
+/// (as far as they can be read without waiting for a lock that a thread of
+/// the parent may have held then), with `failing` saying why events are
+/// refused here.
 pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
     let writer = logger.sink_as::<Writer>()?;
-    let mut stats = writer
-        .shared
-        .state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .stats
-        .clone();
+    let shared = &writer.shared;
+    let forked = shared.forked.load(Ordering::Acquire);
+    let status = if forked {
+        match shared.state.try_lock() {
+            Ok(status) => Some(status),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    } else {
+        Some(shared.state.lock().unwrap_or_else(|e| e.into_inner()))
+    };
+    let mut stats = status.map(|s| s.stats.clone()).unwrap_or_default();
+    if forked {
+        stats.failing = Some(shared.forked_error().message().to_owned());
+    }
     stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
     stats.fsyncs += writer.shared.background_fsyncs.load(Ordering::Relaxed);
     Some(stats)

@@ -8,12 +8,15 @@
  * with its class and seq; fsync counts under group commit; a child forked
  * from a process with a journaled logger and a forwarder: its events are
  * refused with the reason, no forwarder can be attached, freeing returns at
- * once, and the parent's journal and forwarder go on as if it never was.
+ * once, and the parent's journal and forwarder go on as if it never was; and
+ * children forked while a thread of the parent reads the journal's and the
+ * forwarder's stats, whose stats calls answer at once.
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -278,6 +281,7 @@ static void test_export_with_proofs(const char *dir) {
 struct fork_ctx {
     AuditLogger *log;
     const char *jsonl;
+    int stop;
 };
 
 /* What the forked child checks; 0 when all hold (it has no CHECK summary of its own). */
@@ -310,7 +314,7 @@ static void test_fork(const char *dir, uint32_t policy) {
     audit_forwarder_config_free(fc);
     uint64_t seq = 0;
     CHECK_STATUS(audit_log(log, "parent", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
-    struct fork_ctx ctx = {log, jsonl};
+    struct fork_ctx ctx = {log, jsonl, 0};
     int code = check_in_child(fork_child, &ctx, 20);
     CHECK(code == 0);
     if (code != 0) fprintf(stderr, "test_fork: the child's checks failed: %d\n", code);
@@ -332,24 +336,87 @@ static void test_fork(const char *dir, uint32_t policy) {
     CHECK(lines == 2);
 }
 
-int main(void) {
+/* Reads the journal's and the forwarder's stats without pause until told to stop. */
+static void *read_stats(void *arg) {
+    AuditLogger *log = ((struct fork_ctx *)arg)->log;
+    while (!__atomic_load_n(&((struct fork_ctx *)arg)->stop, __ATOMIC_ACQUIRE)) {
+        AuditJournalStats js = {.struct_size = sizeof js};
+        AuditForwarderStats fs = {.struct_size = sizeof fs};
+        (void)audit_journal_stats(log, &js);
+        (void)audit_forwarder_stats(log, 0, &fs);
+    }
+    return NULL;
+}
+
+/* In a child forked while a thread of the parent read the stats: the stats
+ * accessors answer at once (the locks that thread held stay held here). */
+static int fork_reader_child(void *arg) {
+    AuditLogger *log = ((struct fork_ctx *)arg)->log;
+    int bad = 0;
+    AuditJournalStats js = {.struct_size = sizeof js};
+    if (audit_journal_stats(log, &js) != AUDIT_OK || !js.failing) bad |= 1;
+    AuditForwarderStats fs = {.struct_size = sizeof fs};
+    if (audit_forwarder_stats(log, 0, &fs) != AUDIT_ERR_NOT_FOUND) bad |= 2;
+    if (strstr(audit_last_error_message(), "fork") == NULL) bad |= 4;
+    uint64_t seq = 0;
+    if (audit_log(log, "child", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq) != AUDIT_ERR_IO) bad |= 8;
+    audit_logger_free(log);
+    return bad;
+}
+
+static void test_fork_while_reading_stats(const char *dir, int forks) {
+    char jsonl[700];
+    snprintf(jsonl, sizeof jsonl, "%s.jsonl", dir);
+    AuditConfig *cfg = journal_config(dir, AUDIT_FSYNC_BATCH);
+    AuditLogger *log = NULL;
+    if (!CHECK_STATUS(audit_logger_new_with_config(cfg, &log), AUDIT_OK)) return;
+    audit_config_free(cfg);
+    AuditForwarderConfig *fc = NULL;
+    CHECK_STATUS(audit_forwarder_config_new_jsonl(jsonl, &fc), AUDIT_OK);
+    CHECK_STATUS(audit_logger_add_forwarder(log, "file", fc, NULL), AUDIT_OK);
+    audit_forwarder_config_free(fc);
+    struct fork_ctx ctx = {log, jsonl, 0};
+    pthread_t reader;
+    if (!CHECK(pthread_create(&reader, NULL, read_stats, &ctx) == 0)) return;
+    int failed = 0;
+    for (int i = 0; i < forks && !failed; i++) {
+        uint64_t seq = 0;
+        CHECK_STATUS(audit_log(log, "parent", "a", "r", "o", AUDIT_SEVERITY_INFO, NULL, &seq), AUDIT_OK);
+        int code = check_in_child(fork_reader_child, &ctx, 10);
+        if (code != 0) {
+            fprintf(stderr, "test_fork_while_reading_stats: fork %d: the child's checks failed: %d\n",
+                    i, code);
+            failed = 1;
+        }
+    }
+    CHECK(!failed);
+    __atomic_store_n(&ctx.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(reader, NULL);
+    audit_logger_free(log);
+}
+
+int main(int argc, char **argv) {
+    /* argv[1]: the forks of the stats test (fewer under valgrind, where each is slow). */
+    int forks = argc > 1 ? atoi(argv[1]) : 40;
     check_watchdog(300);
     char dir[] = "/tmp/audit-test-journal-XXXXXX";
     if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
         return 1;
     }
-    char journal[600], full[600], proofs[600], forked[600], forked_always[600];
+    char journal[600], full[600], proofs[600], forked[600], forked_always[600], forked_stats[600];
     snprintf(journal, sizeof journal, "%s/journal", dir);
     snprintf(proofs, sizeof proofs, "%s/proofs", dir);
     snprintf(full, sizeof full, "%s/full", dir);
     snprintf(forked, sizeof forked, "%s/forked", dir);
     snprintf(forked_always, sizeof forked_always, "%s/forked-always", dir);
+    snprintf(forked_stats, sizeof forked_stats, "%s/forked-stats", dir);
     test_configuration_errors();
     test_durable_restore_and_lock(journal);
     test_export_with_proofs(proofs);
     test_fork(forked, AUDIT_FSYNC_BATCH);
     test_fork(forked_always, AUDIT_FSYNC_ALWAYS);
+    test_fork_while_reading_stats(forked_stats, forks);
     if (mkdir(full, 0700) == 0) test_full_disk(full);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
