@@ -70,8 +70,10 @@ impl Fsync {
 }
 
 impl Default for Fsync {
-    /// `Batch` of 1,000 events or 50 ms: a bounded loss window of 50 ms at
-    /// 20 fsyncs a second at most, which costs producers nothing measurable.
+    /// `Batch` of 1,000 events or 50 ms: a loss window of at most two
+    /// batches, 20 fsyncs a second at low rates and one per 1,000 events at
+    /// high ones (the writer's fsyncs run on its sync thread, not on the
+    /// producers'; what that costs at full speed is in docs/PERFORMANCE.md).
     fn default() -> Self {
         Fsync::Batch {
             events: 1000,
