@@ -30,8 +30,8 @@ const RACE_TOLERANCE: i64 = 1_000_000;
 impl Ring {
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> Ring {
         Ring {
-            events: VecDeque::with_capacity(capacity.min(1024)),
-            prints: VecDeque::with_capacity(capacity.min(1024)),
+            events: VecDeque::new(),
+            prints: VecDeque::new(),
             capacity,
             max_bytes,
             bytes: 0,
@@ -83,18 +83,22 @@ impl Ring {
         let seq = self.next_seq;
         self.next_seq += 1;
         event.stamp(seq, timestamp);
+        let mut first = None;
+        // A full ring evicts before it stores: the deques' buffers hold
+        // exactly `capacity` once full (see `grow`), so the new event and its
+        // row go into the slots just vacated, whose cache lines the eviction
+        // has brought here, instead of into two more lines.
+        if self.events.len() == self.capacity {
+            first = self.pop_oldest();
+        } else if self.events.len() == self.events.capacity() {
+            self.grow();
+        }
         self.bytes += event.memory_size();
         self.prints.push_back(row(event.fingerprints()));
         self.events.push_back(event);
-        let mut first = None;
-        while self.events.len() > self.capacity
-            || (self.bytes > self.max_bytes && self.events.len() > 1)
-        {
-            let old = self.events.pop_front().expect("the ring is not empty");
-            self.prints.pop_front();
-            self.bytes -= old.memory_size();
-            self.evicted += 1;
-            first.get_or_insert(old);
+        while self.bytes > self.max_bytes && self.events.len() > 1 {
+            let old = self.pop_oldest();
+            first = first.or(old);
         }
         if first.is_some() {
             if let Some(next) = self.events.front() {
@@ -102,6 +106,25 @@ impl Ring {
             }
         }
         (seq, first)
+    }
+
+    /// Evicts the oldest event and returns it.
+    fn pop_oldest(&mut self) -> Option<Event> {
+        let old = self.events.pop_front()?;
+        self.prints.pop_front();
+        self.bytes -= old.memory_size();
+        self.evicted += 1;
+        Some(old)
+    }
+
+    /// Makes room in the deques, doubling them but never past `capacity`,
+    /// so that a full ring's buffers hold exactly `capacity` events (a large
+    /// capacity is not allocated before it is used).
+    fn grow(&mut self) {
+        let len = self.events.len();
+        let more = (len * 2).max(1024).min(self.capacity) - len;
+        self.events.reserve_exact(more);
+        self.prints.reserve_exact(more);
     }
 
     /// The newest `filter.limit` events passing `filter` with seq > `filter.after_seq`,
@@ -222,6 +245,38 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// What lets a full ring store each event in the slot its eviction just
+    /// vacated: once full, the deques' buffers hold exactly `capacity`.
+    #[test]
+    fn a_full_ring_holds_exactly_its_capacity_and_keeps_the_newest() {
+        let config = Config::with_capacity(5000);
+        for capacity in [1, 7, 1024, 1025, 5000] {
+            let mut ring = Ring::new(capacity, 1 << 30);
+            for n in 0..capacity * 3 + 5 {
+                let resource = n.to_string();
+                let new = NewEvent {
+                    resource: &resource,
+                    ..NewEvent::default()
+                };
+                let (seq, evicted) = ring.push(Event::build(&new, &config).unwrap(), 0);
+                assert_eq!(seq, n as u64 + 1);
+                assert_eq!(
+                    evicted.map(|e| e.seq()),
+                    seq.checked_sub(capacity as u64).filter(|&s| s > 0)
+                );
+            }
+            assert_eq!(ring.events.capacity(), capacity, "capacity {capacity}");
+            assert_eq!(ring.prints.capacity(), capacity, "capacity {capacity}");
+            let seqs: Vec<u64> = ring.iter().map(Event::seq).collect();
+            let last = (capacity * 3 + 5) as u64;
+            assert_eq!(
+                seqs,
+                (last - capacity as u64 + 1..=last).collect::<Vec<_>>()
+            );
+            assert_eq!(ring.evicted(), last - capacity as u64);
         }
     }
 
