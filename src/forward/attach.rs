@@ -98,7 +98,7 @@ impl Attachments {
     /// For [`AuditLogger::close`], once the subscriptions ended and the
     /// journal stopped: closes the open forwarders and keeps their reports.
     pub(crate) fn close(&self) {
-        if self.forked.load(std::sync::atomic::Ordering::Acquire) {
+        if self.is_forked() {
             return;
         }
         let open: Vec<Arc<Attached>> = self

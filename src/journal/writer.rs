@@ -28,9 +28,7 @@ use crate::core::{
 use crate::seal::merkle::{leaf_hash, Frontier};
 use crate::seal::{Checkpoint, KeyChain};
 
-use super::syncer::Syncer;
-use super::SyncJob;
-use super::{FrameKind, Journal, Options, Reader};
+use super::{FrameKind, Journal, Options, Reader, SyncJob, Syncer};
 
 /// When events reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -443,8 +441,8 @@ pub fn journal_stats(logger: &AuditLogger) -> Option<JournalStats> {
     if forked {
         stats.failing = Some(shared.forked_error().message().to_owned());
     }
-    stats.durable_seq = writer.shared.durable_seq.load(Ordering::Acquire);
-    stats.fsyncs += writer.shared.background_fsyncs.load(Ordering::Relaxed);
+    stats.durable_seq = shared.durable_seq.load(Ordering::Acquire);
+    stats.fsyncs += shared.background_fsyncs.load(Ordering::Relaxed);
     Some(stats)
 }
 
